@@ -1,0 +1,14 @@
+"""scikit-learn estimators that learn by an explicit gradient-descent loop."""
+
+import logging
+
+from ._base import DivergenceError
+from ._classifier import ThresholdClassifier
+from ._regressor import SimpleRegressor
+
+__all__ = ["DivergenceError", "SimpleRegressor", "ThresholdClassifier"]
+__version__ = "0.1.0"
+
+# A library adds no handler of its own: the application decides where log
+# records go (the estimators attach one only while ``verbose`` asks for it).
+logging.getLogger(__name__).addHandler(logging.NullHandler())

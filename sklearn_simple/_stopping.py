@@ -1,0 +1,76 @@
+"""When to stop: no improvement for a while, or divergence.
+
+The rule follows scikit-learn's SGD estimators: an epoch counts as "no
+improvement" when the monitored value is not better than the best so far by
+at least ``tol`` (relative); training stops after ``n_iter_no_change`` such
+epochs in a row. ``>=`` rather than ``>`` matters: a loss of exactly 0 (a
+perfect fit) must count as no improvement, or training would never stop.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Stopper", "effective_tol", "is_diverging"]
+
+
+def effective_tol(tol, dtype):
+    """``tol``, raised to what ``dtype`` can resolve; ``None`` stays ``None``."""
+    if tol is None:
+        return None
+    return max(float(tol), 10 * float(np.finfo(dtype).eps))
+
+
+@dataclass
+class Stopper:
+    """Tracks the best value of a quantity to minimise and the epochs since.
+
+    Examples
+    --------
+    >>> from sklearn_simple._stopping import Stopper
+    >>> stopper = Stopper(tol=0.1, n_iter_no_change=2)
+    >>> [stopper.update(v) for v in [10.0, 5.0, 4.9, 4.8]]
+    [False, False, False, True]
+    """
+
+    tol: float | None
+    n_iter_no_change: int
+    best: float = np.inf
+    no_improvement: int = 0
+    history: list = field(default_factory=list)
+
+    def update(self, value):
+        """Record ``value``; return True when training should stop."""
+        self.history.append(value)
+        if self.tol is not None and value >= self.best - self.tol * abs(self.best):
+            self.no_improvement += 1
+        else:
+            self.no_improvement = 0
+        improved = value < self.best
+        if improved:
+            self.best = value
+        return self.tol is not None and self.no_improvement >= self.n_iter_no_change
+
+    def improved_last(self):
+        """Whether the last value recorded was the best so far."""
+        return bool(self.history) and self.history[-1] == self.best
+
+
+def is_diverging(losses, start, null, best, window, full_batch):
+    """Whether the training loss is running away instead of converging.
+
+    Diverging means: not finite; or above the loss at the start, the loss of an
+    all-zero model and twice the best loss so far; or (full batch, where a
+    converging run cannot rise twice in a row) rising in each of the last
+    ``window`` epochs by more than a tenth of the best loss in all.
+    """
+    loss = losses[-1]
+    if not np.isfinite(loss):
+        return True
+    if loss > max(start, null, 2 * best):
+        return True
+    if full_batch and len(losses) > window:
+        recent = np.asarray(losses[-window - 1 :])
+        rising = np.all(np.diff(recent) > 0)
+        return bool(rising and recent[-1] - recent[0] > 0.1 * abs(best))
+    return False
