@@ -1,0 +1,49 @@
+"""Each loss: its derivative is the derivative of its value."""
+
+import numpy as np
+import pytest
+
+from sklearn_simple._losses import LOSSES
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_derivative_matches_finite_differences(name):
+    loss = LOSSES[name]()
+    rng = np.random.RandomState(0)
+    neg, pos = loss.targets
+    y = rng.choice([neg, pos], size=200)
+    p = rng.uniform(-4, 4, size=200)
+    # The hinge has a kink at y * p = 1: compare away from it.
+    p = p[np.abs(y * p - 1) > 1e-3]
+    y = y[: len(p)]
+    h = 1e-6
+    numeric = (loss.value(y, p + h) - loss.value(y, p - h)) / (2 * h)
+    np.testing.assert_allclose(loss.derivative(y, p), numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["squared_error", "log_loss"])
+def test_curvature_bounds_the_second_derivative(name):
+    loss = LOSSES[name]()
+    p = np.linspace(-10, 10, 2001)
+    y = np.full_like(p, loss.targets[1])
+    h = 1e-4
+    second = (loss.derivative(y, p + h) - loss.derivative(y, p - h)) / (2 * h)
+    assert second.max() <= loss.curvature * (1 + 1e-6)
+    assert second.max() >= loss.curvature * (1 - 1e-3)
+
+
+def test_log_loss_is_finite_for_extreme_scores():
+    loss = LOSSES["log_loss"]()
+    p = np.array([-1e4, 1e4])
+    y = np.array([1.0, 0.0])
+    np.testing.assert_allclose(loss.value(y, p), [1e4, 1e4])
+    np.testing.assert_allclose(loss.derivative(y, p), [-1.0, 1.0])
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_loss_keeps_float32(name):
+    loss = LOSSES[name]()
+    y = np.ones(3, dtype=np.float32)
+    p = np.zeros(3, dtype=np.float32)
+    assert loss.value(y, p).dtype == np.float32
+    assert loss.derivative(y, p).dtype == np.float32

@@ -1,0 +1,115 @@
+"""The objective on implicitly standardized data equals the explicit one."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_simple._losses import LOSSES
+from sklearn_simple._objective import Objective, standardization
+
+
+def _problem(sparse=False, fit_intercept=True, loss="squared_error", alpha=0.3):
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 5) * [1, 10, 0.1, 1000, 1] + [0, 5, -3, 1e4, 2]
+    X[:, 4] = 3.0  # constant column
+    if sparse:
+        X[rng.rand(*X.shape) < 0.5] = 0
+        X = sp.csr_matrix(X)
+    lo = LOSSES[loss]()
+    Y = rng.choice(lo.targets, size=(60, 2))
+    sw = rng.uniform(0.5, 2, size=60)
+    mean, scale = standardization(X, sw, fit_intercept)
+    obj = Objective(X, Y, sw, lo, alpha, mean, scale, fit_intercept)
+    return obj, rng
+
+
+def test_weighted_statistics_match_numpy():
+    rng = np.random.RandomState(1)
+    X = rng.randn(50, 3) * [1, 1e3, 1e-3] + [1e6, 0, 1]
+    sw = rng.uniform(0, 3, size=50)
+    mean, scale = standardization(X, sw, fit_intercept=True)
+    expected_mean = np.average(X, axis=0, weights=sw)
+    expected_std = np.sqrt(np.average((X - expected_mean) ** 2, axis=0, weights=sw))
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-12)
+    np.testing.assert_allclose(scale, expected_std, rtol=1e-8)
+
+
+def test_constant_column_gets_unit_scale():
+    X = np.column_stack([np.full(10, 0.1), np.arange(10.0)])
+    _, scale = standardization(X, np.ones(10), fit_intercept=True)
+    assert scale[0] == 1.0
+
+
+def test_without_intercept_columns_are_scaled_but_not_centered():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    mean, scale = standardization(X, np.ones(2), fit_intercept=False)
+    np.testing.assert_array_equal(mean, 0.0)
+    np.testing.assert_allclose(scale, np.sqrt((X**2).mean(axis=0)))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_raw_scores_equal_explicit_standardized_product(sparse):
+    obj, rng = _problem(sparse=sparse)
+    theta = rng.randn(6, 2)
+    Xd = obj.X.toarray() if sparse else obj.X
+    Z = (Xd - obj.mean) / obj.scale
+    np.testing.assert_allclose(obj.raw(theta), Z @ theta[:-1] + theta[-1], rtol=1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("loss", ["squared_error", "log_loss", "hinge"])
+def test_gradient_matches_finite_differences(sparse, fit_intercept, loss):
+    obj, rng = _problem(sparse=sparse, fit_intercept=fit_intercept, loss=loss)
+    theta = 0.1 * rng.randn(6, 2)
+    if not fit_intercept:
+        theta[-1] = 0.0
+    grad = obj.gradient(obj.raw(theta))
+    h = 1e-6
+    numeric = np.zeros_like(theta)
+    for idx in np.ndindex(*theta.shape):
+        if idx[0] == theta.shape[0] - 1 and not fit_intercept:
+            continue
+        step = np.zeros_like(theta)
+        step[idx] = h
+        up = obj.data_loss(obj.raw(theta + step))
+        down = obj.data_loss(obj.raw(theta - step))
+        numeric[idx] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
+
+
+def test_prox_is_the_minimiser_of_the_penalised_step():
+    obj, rng = _problem(alpha=0.7)
+    v = rng.randn(6, 2)
+    step = 0.3
+    x = obj.prox(v, step)
+    # The prox minimises penalty(x) + ||x - v||^2 / (2 step): zero gradient.
+    coef_grad = obj.alpha * x[:-1] / obj.scale[:, None] ** 2 + (x[:-1] - v[:-1]) / step
+    np.testing.assert_allclose(coef_grad, 0, atol=1e-12)
+    np.testing.assert_array_equal(x[-1], v[-1])  # the intercept is not penalised
+
+
+def test_standardize_inverts_unstandardize():
+    obj, rng = _problem()
+    theta = rng.randn(6, 2)
+    coef, intercept = obj.unstandardize(theta)
+    np.testing.assert_allclose(obj.standardize(coef, intercept), theta, rtol=1e-10)
+
+
+def test_lipschitz_matches_the_largest_eigenvalue():
+    obj, _ = _problem()
+    Z = (obj.X - obj.mean) / obj.scale
+    gram = (Z * obj.sample_weight[:, None]).T @ Z / obj.sample_weight.sum()
+    top = max(np.linalg.eigvalsh(gram).max(), 1.0)
+    start = np.random.RandomState(0).randn(5)
+    L, _ = obj.lipschitz(start, n_iter=50)
+    np.testing.assert_allclose(L, top, rtol=1e-6)
+
+
+def test_counts_passes_over_x():
+    obj, rng = _problem()
+    theta = rng.randn(6, 2)
+    obj.gradient(obj.raw(theta))
+    assert obj.counter.passes == 2
+    obj.batch(np.arange(15), n_rows=60).raw(theta)
+    assert obj.counter.passes == 2.25

@@ -1,0 +1,59 @@
+"""Step rules, alone and inside the training loop."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_regression
+
+from sklearn_simple import SimpleRegressor, ThresholdClassifier
+from sklearn_simple._optimizers import OPTIMIZERS, GradientDescent, Nesterov, StepState
+
+
+def test_gradient_descent_has_no_momentum():
+    state = StepState(step=1.0, t=10.0)
+    assert GradientDescent().momentum(state, stochastic=False) == 0.0
+
+
+def test_nesterov_momentum_follows_the_fista_sequence():
+    rule, state = Nesterov(), StepState(step=1.0)
+    t = 1.0
+    for _ in range(5):
+        t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
+        assert rule.momentum(state, stochastic=False) == pytest.approx((t - 1) / t_next)
+        state, t = rule.advance(state, restart=False), t_next
+
+
+def test_restart_drops_the_momentum():
+    rule = Nesterov()
+    state = rule.advance(rule.advance(StepState(step=1.0), False), False)
+    assert rule.momentum(state, stochastic=False) > 0
+    assert rule.momentum(rule.advance(state, restart=True), stochastic=False) == 0
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_optimizer_reaches_least_squares(optimizer):
+    X, y = make_regression(200, 8, noise=5.0, random_state=0)
+    reg = SimpleRegressor(optimizer=optimizer, tol=1e-12, max_iter=20_000).fit(X, y)
+    A = np.column_stack([X, np.ones(len(X))])
+    expected = np.linalg.lstsq(A, y, rcond=None)[0]
+    np.testing.assert_allclose(reg.coef_, expected[:-1], rtol=1e-6)
+    np.testing.assert_allclose(reg.intercept_, expected[-1], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_optimizer_reaches_the_same_logistic_optimum(optimizer, breast_cancer):
+    X, y = breast_cancer
+    clf = ThresholdClassifier(optimizer=optimizer, alpha=1e-2, tol=1e-12, max_iter=50_000)
+    reference = ThresholdClassifier(optimizer="linesearch", alpha=1e-2, tol=1e-14)
+    clf.fit(X, y)
+    reference.fit(X, y)
+    assert clf.best_loss_ == pytest.approx(reference.best_loss_, rel=1e-8)
+    # A loss within 1e-8 of the optimum pins the weights to about
+    # sqrt(2e-8 * loss / alpha), alpha being the strong convexity.
+    np.testing.assert_allclose(clf.coef_, reference.coef_, atol=2e-4)
+
+
+def test_acceleration_needs_fewer_epochs_than_gradient_descent():
+    X, y = make_regression(300, 20, effective_rank=5, noise=1.0, random_state=0)
+    gd = SimpleRegressor(optimizer="gd", tol=1e-8, max_iter=100_000).fit(X, y)
+    nesterov = SimpleRegressor(optimizer="nesterov", tol=1e-8, max_iter=100_000).fit(X, y)
+    assert nesterov.n_iter_ < gd.n_iter_ / 2
