@@ -42,7 +42,9 @@ def test_every_optimizer_reaches_least_squares(optimizer):
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
 def test_every_optimizer_reaches_the_same_logistic_optimum(optimizer, breast_cancer):
     X, y = breast_cancer
-    clf = ThresholdClassifier(optimizer=optimizer, alpha=1e-2, tol=1e-12, max_iter=50_000)
+    clf = ThresholdClassifier(
+        optimizer=optimizer, alpha=1e-2, tol=1e-12, max_iter=50_000
+    )
     reference = ThresholdClassifier(optimizer="linesearch", alpha=1e-2, tol=1e-14)
     clf.fit(X, y)
     reference.fit(X, y)
@@ -55,5 +57,7 @@ def test_every_optimizer_reaches_the_same_logistic_optimum(optimizer, breast_can
 def test_acceleration_needs_fewer_epochs_than_gradient_descent():
     X, y = make_regression(300, 20, effective_rank=5, noise=1.0, random_state=0)
     gd = SimpleRegressor(optimizer="gd", tol=1e-8, max_iter=100_000).fit(X, y)
-    nesterov = SimpleRegressor(optimizer="nesterov", tol=1e-8, max_iter=100_000).fit(X, y)
+    nesterov = SimpleRegressor(optimizer="nesterov", tol=1e-8, max_iter=100_000).fit(
+        X, y
+    )
     assert nesterov.n_iter_ < gd.n_iter_ / 2

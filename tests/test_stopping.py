@@ -41,7 +41,9 @@ def test_non_finite_loss_is_divergence():
 
 
 def test_loss_above_start_and_twice_best_is_divergence():
-    assert is_diverging([0.5, 3.0], start=1.0, null=1.0, best=0.5, window=5, full_batch=False)
+    assert is_diverging(
+        [0.5, 3.0], start=1.0, null=1.0, best=0.5, window=5, full_batch=False
+    )
     assert not is_diverging([0.5, 0.9], 1.0, 1.0, 0.5, 5, False)
 
 
