@@ -2,12 +2,18 @@
 
 import logging
 
-from ._base import DivergenceError
+from ._base import DivergenceError, InconsistentVersionWarning
 from ._classifier import ThresholdClassifier
 from ._regressor import SimpleRegressor
+from ._version import __version__
 
-__all__ = ["DivergenceError", "SimpleRegressor", "ThresholdClassifier"]
-__version__ = "0.1.0"
+__all__ = [
+    "DivergenceError",
+    "InconsistentVersionWarning",
+    "SimpleRegressor",
+    "ThresholdClassifier",
+    "__version__",
+]
 
 # A library adds no handler of its own: the application decides where log
 # records go (the estimators attach one only while ``verbose`` asks for it).

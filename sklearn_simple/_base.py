@@ -12,12 +12,12 @@ import copy
 import logging
 import time
 import warnings
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -28,8 +28,9 @@ from ._losses import LOSSES
 from ._objective import Objective, standardization
 from ._optimizers import OPTIMIZERS, STEP_GROWTH, STEP_SHRINK, StepState
 from ._stopping import Stopper, effective_tol, is_diverging
+from ._version import __version__
 
-__all__ = ["DivergenceError", "LinearModelBase"]
+__all__ = ["DivergenceError", "InconsistentVersionWarning", "LinearModelBase"]
 
 logger = logging.getLogger("sklearn_simple")
 
@@ -58,21 +59,40 @@ class DivergenceError(ValueError):
     """
 
 
-@dataclass
-class TrainingState:
-    """Everything ``partial_fit`` needs to continue where training stopped."""
+class InconsistentVersionWarning(_SklearnVersionWarning):
+    """A model is unpickled by another version of sklearn-simple than saved it.
 
-    mean: np.ndarray  # standardization, fixed after the first call
-    scale: np.ndarray
-    theta: np.ndarray  # standardized weights with the intercept as last row
-    theta_prev: np.ndarray  # previous iterate, for the momentum
-    steps: StepState
-    lipschitz: float
-    eigvec: np.ndarray
-    rng: np.random.RandomState
-    stopper: Stopper
-    passes: float = 0.0  # products with X so far, in full passes
-    history: list = field(default_factory=list)
+    The model may still work, but nothing guarantees it: refit it, or use the
+    version that saved it. A subclass of scikit-learn's own warning of the same
+    name, so that filters set for scikit-learn's catch it too.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn_simple import InconsistentVersionWarning
+    >>> warning = InconsistentVersionWarning(
+    ...     estimator_name="SimpleRegressor",
+    ...     current_sklearn_version="0.2.0",
+    ...     original_sklearn_version="0.1.0",
+    ... )
+    >>> print(warning)  # doctest: +ELLIPSIS
+    Unpickling SimpleRegressor saved by sklearn-simple 0.1.0 with version 0.2.0...
+    """
+
+    def __str__(self):
+        return (
+            f"Unpickling {self.estimator_name} saved by sklearn-simple "
+            f"{self.original_sklearn_version} with version "
+            f"{self.current_sklearn_version}: this might lead to breaking code "
+            "or invalid results. Refit the model, or load it with the version "
+            "that saved it."
+        )
+
+
+class _Interruption:
+    """Lets the loop ask :func:`_restored_on_error` to keep what it finished."""
+
+    keep = False
 
 
 @contextlib.contextmanager
@@ -81,13 +101,17 @@ def _restored_on_error(estimator):
 
     A shallow copy suffices because the training code never modifies a stored
     array in place; the training state is deep-copied before it is continued.
+    The one exception: a ``fit`` interrupted by the user keeps the weights of
+    its last finished epoch (the loop says so through the yielded object).
     """
     saved = dict(estimator.__dict__)
+    interruption = _Interruption()
     try:
-        yield
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(saved)
+        yield interruption
+    except BaseException as exc:
+        if not (interruption.keep and isinstance(exc, KeyboardInterrupt)):
+            estimator.__dict__.clear()
+            estimator.__dict__.update(saved)
         raise
 
 
@@ -157,6 +181,24 @@ class LinearModelBase(BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sklearn_simple_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved_by = state.pop("_sklearn_simple_version", "unknown")
+        if saved_by != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_sklearn_version=__version__,
+                    original_sklearn_version=saved_by,
+                ),
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+
     def _validate_for_predict(self, X):
         check_is_fitted(self)
         return validate_data(
@@ -169,20 +211,27 @@ class LinearModelBase(BaseEstimator):
 
     def _fit_public(self, X, y, sample_weight, *, incremental, classes=None):
         _validate_params(self)
-        with _restored_on_error(self), _progress_logging(self.verbose):
-            self._train(X, y, sample_weight, incremental=incremental, classes=classes)
+        with (
+            _restored_on_error(self) as interruption,
+            _progress_logging(self.verbose),
+            # Overflow in a diverging run is detected and raised as a
+            # DivergenceError: numpy's own warnings would only add noise.
+            np.errstate(over="ignore", under="ignore", invalid="ignore"),
+        ):
+            self._train(X, y, sample_weight, incremental, classes, interruption)
         return self
 
     # --------------------------------------------------------------- the loop
-    def _train(self, X, y, sample_weight, *, incremental, classes):
+    def _train(self, X, y, sample_weight, incremental, classes, interruption):
         continuing = incremental and hasattr(self, "_state")
+        state = copy.deepcopy(self._state) if continuing else None
         X, y = validate_data(
             self,
             X,
             y,
             reset=not continuing,
             accept_sparse=("csr", "csc"),
-            dtype=self._state.theta.dtype if continuing else (np.float64, np.float32),
+            dtype=state["theta"].dtype if continuing else (np.float64, np.float32),
             **self._validate_kwargs,
         )
         sw = check_sample_weight(sample_weight, X, dtype=X.dtype)
@@ -190,17 +239,13 @@ class LinearModelBase(BaseEstimator):
             y, sw, continuing=continuing, incremental=incremental, classes=classes
         )
         Y = Y.astype(X.dtype, copy=False)
-        n, d = X.shape
-        loss = LOSSES[self._loss_name()]()
-        state = copy.deepcopy(self._state) if continuing else None
-        rng = state.rng if continuing else check_random_state(self.random_state)
+        rng = state["rng"] if continuing else check_random_state(self.random_state)
 
         # Early stopping holds out rows by giving them zero training weight,
         # which needs no copy of X.
-        validate = self.early_stopping and not incremental
-        train_rows, val_rows = np.arange(n), None
+        train_rows, val_rows = np.arange(X.shape[0]), None
         sw_train = sw
-        if validate:
+        if self.early_stopping and not incremental:
             train_rows, val_rows = self._validation_split(y, rng)
             sw_train = sw.copy()
             sw_train[val_rows] = 0.0
@@ -210,62 +255,115 @@ class LinearModelBase(BaseEstimator):
                     "sample_weight; use a smaller validation_fraction or "
                     "early_stopping=False."
                 )
-
-        if continuing:
-            mean, scale = state.mean, state.scale
-        else:
+        if not continuing:
             mean, scale = standardization(X, sw_train, self.fit_intercept)
+            state = {"mean": mean, "scale": scale, "rng": rng, "passes": 0.0}
         obj = Objective(
-            X, Y, sw_train, loss, self.alpha, mean, scale, self.fit_intercept
+            X,
+            Y,
+            sw_train,
+            LOSSES[self._loss_name()](),
+            self.alpha,
+            state["mean"],
+            state["scale"],
+            self.fit_intercept,
         )
-
-        theta = self._initial_theta(obj, state, d, Y.shape[1])
-        theta_prev = state.theta_prev if continuing else theta
+        if not continuing:
+            theta = self._initial_theta(obj, X.shape[1], Y.shape[1])
+            state.update(
+                theta=theta,
+                theta_prev=theta,
+                t=1.0,
+                # The power iteration starts from a fixed, data-independent
+                # vector, so that weighted and repeated rows get the same step.
+                eigvec=np.random.RandomState(0).randn(X.shape[1]),
+                lipschitz=0.0,
+                best=np.inf,
+                no_improvement=0,
+                history=[],
+            )
         rule = OPTIMIZERS[self.optimizer]()
         full_batch = self.batch_size is None or self.batch_size >= len(train_rows)
+        self._set_step(obj, state, rule, full_batch, len(train_rows), continuing)
+        validation = None
+        if val_rows is not None:
+            validation = (val_rows, None if full_batch else X[val_rows], Y, sw)
+        try:
+            converged, val_scores, best_theta = self._epochs(
+                obj, state, rule, full_batch, train_rows, validation, incremental
+            )
+        except KeyboardInterrupt:
+            if incremental or not state["history"]:
+                raise
+            logger.warning(
+                "%s.fit interrupted: keeping the weights of epoch %d, the last "
+                "finished one.",
+                type(self).__name__,
+                len(state["history"]),
+            )
+            self._finish(obj, state, state["theta"])
+            interruption.keep = True
+            raise
+        if not incremental and not converged and self.tol is not None:
+            warnings.warn(
+                f"{type(self).__name__} stopped at max_iter={self.max_iter} before "
+                f"the loss stopped improving by tol={self.tol}. Increase max_iter, "
+                "or raise learning_rate (up to 1.0 is safe) or tol.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        if validation is not None:
+            self.validation_scores_ = val_scores
+            self.best_validation_score_ = max(val_scores)
+            # Momentum belongs to the last iterate, not to the best one.
+            state["theta"] = state["theta_prev"] = best_theta
+        self._finish(obj, state, state["theta"])
 
-        # The power iteration starts from a fixed, data-independent vector, so
-        # that weighted and repeated rows give the same step size.
-        eigvec = state.eigvec if continuing else np.random.RandomState(0).randn(d)
+    def _set_step(self, obj, state, rule, full_batch, n_rows, continuing):
+        """Estimate the curvature ``L`` and set the step ``learning_rate / L``."""
         if full_batch:
             n_power = _POWER_ITERATIONS_WARM if continuing else _POWER_ITERATIONS
-            lipschitz, eigvec = obj.lipschitz(eigvec, n_power)
+            lipschitz, state["eigvec"] = obj.lipschitz(state["eigvec"], n_power)
         else:
-            lipschitz = obj.max_row_curvature(n_rows=len(train_rows))
-        if continuing:
-            lipschitz = max(lipschitz, state.lipschitz)
-        steps = state.steps if continuing else StepState(step=0.0)
+            lipschitz = obj.max_row_curvature(n_rows=n_rows)
+        # partial_fit never takes a larger step than an earlier call did.
+        state["lipschitz"] = max(lipschitz, state["lipschitz"])
+        # A line search carries its adapted step from one partial_fit to the next.
         if not (continuing and rule.line_search and full_batch):
-            steps = StepState(step=self.learning_rate / lipschitz, t=steps.t)
+            state["step"] = self.learning_rate / state["lipschitz"]
 
-        tol = effective_tol(self.tol, X.dtype)
-        stopper = state.stopper if continuing else Stopper(tol, self.n_iter_no_change)
-        stopper.tol = tol
-        history = state.history if continuing else []
-        val_history = []
-        passes_before = state.passes if continuing else 0.0
+    def _epochs(
+        self, obj, state, rule, full_batch, train_rows, validation, incremental
+    ):
+        """Run the epochs; the state holds the last finished one at any time.
 
+        Returns whether the stopping rule ended the run, the validation scores
+        and the weights of the best validation epoch (with early stopping).
+        """
+        tol = effective_tol(self.tol, obj.X.dtype)
+        stopper = Stopper(
+            tol, self.n_iter_no_change, state["best"], state["no_improvement"]
+        )
+        theta, theta_prev = state["theta"], state["theta_prev"]
+        steps = StepState(step=state["step"], t=state["t"])
         r = obj.raw(theta)
         r_prev = r if theta_prev is theta else obj.raw(theta_prev)
-        F = obj.value(r, theta)
-        start = F
+        F = start = obj.value(r, theta)
         null = obj.data_loss(np.zeros_like(r))
-        best_theta, best_val = theta, -np.inf
-        if validate:
-            X_val = None if full_batch else X[val_rows]
-        losses = []
-        converged = False
-        n_epochs = 1 if incremental else self.max_iter
+        losses, val_scores, best_theta = [], [], theta
+        done = len(state["history"])
         tic = time.perf_counter()
-        for epoch in range(1, n_epochs + 1):
+        for epoch in range(done + 1, done + 1 + (1 if incremental else self.max_iter)):
             if full_batch:
                 theta, theta_prev, r, r_prev, F, steps = self._full_batch_epoch(
                     obj, rule, steps, theta, theta_prev, r, r_prev, F
                 )
             else:
-                order = rng.permutation(train_rows) if self.shuffle else train_rows
+                rows = (
+                    state["rng"].permutation(train_rows) if self.shuffle else train_rows
+                )
                 theta, theta_prev, F = self._minibatch_epoch(
-                    obj, rule, steps, theta, theta_prev, order
+                    obj, rule, steps, theta, theta_prev, rows
                 )
                 steps = rule.advance(steps, restart=False)
             losses.append(F)
@@ -278,72 +376,56 @@ class LinearModelBase(BaseEstimator):
                 full_batch and not incremental,
             ):
                 raise DivergenceError(
-                    f"Training diverged at epoch {len(history) + epoch}: the loss "
-                    f"reached {F:.6g}, up from {start:.6g} at the start, with "
-                    f"learning_rate={self.learning_rate!r} (a step of "
-                    f"{steps.step:.3g}). Use a smaller learning_rate, such as "
-                    f"{self.learning_rate / 10:g}; 1.0 and below converge for "
-                    "full-batch training."
+                    f"Training diverged at epoch {epoch}: the loss reached {F:.6g}, "
+                    f"up from {start:.6g} at the start, with learning_rate="
+                    f"{self.learning_rate!r} (a step of {steps.step:.3g}). Use a "
+                    f"smaller learning_rate, such as {self.learning_rate / 10:g}; "
+                    "1.0 and below converge for full-batch training."
                 )
             monitored = F
-            if validate:
-                raw_val = r[val_rows] if full_batch else obj.scores(X_val, theta)
-                monitored = self._validation_loss(
-                    obj, raw_val, Y[val_rows], sw[val_rows]
-                )
-                val_history.append(-monitored)
-                if -monitored > best_val:
-                    best_theta, best_val = theta, -monitored
+            if validation is not None:
+                val_rows, X_val, Y, sw = validation
+                raw = r[val_rows] if X_val is None else obj.scores(X_val, theta)
+                monitored = self._validation_loss(obj, raw, Y[val_rows], sw[val_rows])
+                if not val_scores or -monitored > max(val_scores):
+                    best_theta = theta
+                val_scores.append(-monitored)
             stop = stopper.update(monitored)
+            state.update(
+                theta=theta,
+                theta_prev=theta_prev,
+                t=steps.t,
+                step=steps.step,
+                best=stopper.best,
+                no_improvement=stopper.no_improvement,
+                history=[*state["history"], F],
+                passes=state["passes"] + obj.counter.passes,
+            )
+            obj.counter.passes = 0.0
             if self.verbose:
                 logger.info(
                     "epoch %d: loss %.6g%s, step %.3g, %.3f s",
-                    len(history) + epoch,
+                    epoch,
                     F,
-                    f", validation score {val_history[-1]:.6g}" if validate else "",
+                    f", validation score {-monitored:.6g}" if validation else "",
                     steps.step,
                     time.perf_counter() - tic,
                 )
             if stop and not incremental:
-                converged = True
-                break
+                return True, val_scores, best_theta
+        return False, val_scores, best_theta
 
-        if not incremental and not converged and tol is not None:
-            warnings.warn(
-                f"{type(self).__name__} stopped at max_iter={self.max_iter} before "
-                f"the loss stopped improving by tol={self.tol}. Increase max_iter, "
-                "or raise learning_rate (up to 1.0 is safe) or tol.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-        if validate:
-            theta = best_theta
-            self.validation_scores_ = val_history
-            self.best_validation_score_ = best_val
+    def _finish(self, obj, state, theta):
+        """Set the fitted attributes from the weights ``theta``."""
         coef, intercept = obj.unstandardize(theta)
         self._set_coef(coef.T.copy(), intercept)
-        history = history + losses
-        self.loss_curve_ = history
-        self.best_loss_ = min(history)
-        self.n_iter_ = len(history)
-        self.step_size_ = steps.step
-        self._state = TrainingState(
-            mean=mean,
-            scale=scale,
-            theta=theta,
-            theta_prev=theta if validate else theta_prev,
-            steps=steps,
-            lipschitz=lipschitz,
-            eigvec=eigvec,
-            rng=rng,
-            stopper=stopper,
-            passes=passes_before + obj.counter.passes,
-            history=history,
-        )
+        self.loss_curve_ = state["history"]
+        self.best_loss_ = min(state["history"])
+        self.n_iter_ = len(state["history"])
+        self.step_size_ = state["step"]
+        self._state = state
 
-    def _initial_theta(self, obj, state, n_features, n_outputs):
-        if state is not None:
-            return state.theta
+    def _initial_theta(self, obj, n_features, n_outputs):
         if self.warm_start and hasattr(self, "coef_"):
             coef = np.asarray(self.coef_, dtype=obj.X.dtype).reshape(-1, n_features).T
             intercept = np.asarray(self.intercept_, dtype=obj.X.dtype).reshape(-1)

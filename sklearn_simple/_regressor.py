@@ -226,10 +226,11 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
                 "calls; give every call the same targets."
             )
         Y = y.reshape(len(y), -1)
-        if continuing and Y.shape[1] != self._state.theta.shape[1]:
+        trained = self._state["theta"].shape[1] if continuing else Y.shape[1]
+        if Y.shape[1] != trained:
             raise ValueError(
                 f"y has {Y.shape[1]} targets but the model was trained on "
-                f"{self._state.theta.shape[1]}; give every call the same targets."
+                f"{trained}; give every call the same targets."
             )
         return Y, sample_weight
 

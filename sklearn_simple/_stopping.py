@@ -7,7 +7,7 @@ epochs in a row. ``>=`` rather than ``>`` matters: a loss of exactly 0 (a
 perfect fit) must count as no improvement, or training would never stop.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,23 +37,15 @@ class Stopper:
     n_iter_no_change: int
     best: float = np.inf
     no_improvement: int = 0
-    history: list = field(default_factory=list)
 
     def update(self, value):
         """Record ``value``; return True when training should stop."""
-        self.history.append(value)
         if self.tol is not None and value >= self.best - self.tol * abs(self.best):
             self.no_improvement += 1
         else:
             self.no_improvement = 0
-        improved = value < self.best
-        if improved:
-            self.best = value
+        self.best = min(self.best, value)
         return self.tol is not None and self.no_improvement >= self.n_iter_no_change
-
-    def improved_last(self):
-        """Whether the last value recorded was the best so far."""
-        return bool(self.history) and self.history[-1] == self.best
 
 
 def is_diverging(losses, start, null, best, window, full_batch):
