@@ -113,3 +113,55 @@ def test_counts_passes_over_x():
     assert obj.counter.passes == 2
     obj.batch(np.arange(15), n_rows=60).raw(theta)
     assert obj.counter.passes == 2.25
+
+
+def _gram_and_rowwise(sparse=False, fit_intercept=True, y_offset=0.0):
+    from sklearn_simple._objective import GramObjective
+
+    rng = np.random.RandomState(2)
+    X = rng.randn(80, 4) * [1, 100, 0.01, 1] + [0, 50, 1, 1e3]
+    if sparse:
+        X[rng.rand(*X.shape) < 0.5] = 0
+        X = sp.csr_matrix(X)
+    Y = rng.randn(80, 2) + y_offset
+    sw = rng.uniform(0.5, 2, size=80)
+    loss = LOSSES["squared_error"]()
+    gram = GramObjective(X, Y, sw, loss, 0.1, fit_intercept)
+    rowwise = Objective(X, Y, sw, loss, 0.1, gram.mean, gram.scale, fit_intercept)
+    theta = rng.randn(5, 2)
+    if not fit_intercept:
+        theta[-1] = 0.0
+    return gram, rowwise, theta
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_gram_form_equals_the_row_wise_squared_error(sparse, fit_intercept):
+    gram, rowwise, theta = _gram_and_rowwise(sparse, fit_intercept)
+    expected_mean, expected_scale = standardization(
+        rowwise.X, rowwise.sample_weight, fit_intercept
+    )
+    np.testing.assert_allclose(gram.mean, expected_mean, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gram.scale, expected_scale, rtol=1e-10)
+    r = rowwise.raw(theta)
+    assert gram.data_loss(gram.raw(theta)) == pytest.approx(
+        rowwise.data_loss(r), rel=1e-10
+    )
+    np.testing.assert_allclose(
+        gram.gradient(theta), rowwise.gradient(r), rtol=1e-9, atol=1e-12
+    )
+
+
+def test_gram_form_keeps_precision_when_y_has_a_large_mean():
+    gram, rowwise, theta = _gram_and_rowwise(y_offset=1e8)
+    theta[-1] += 1e8  # near the optimum the loss is small against mean(y)**2
+    r = rowwise.raw(theta)
+    assert gram.data_loss(theta) == pytest.approx(rowwise.data_loss(r), rel=1e-6)
+
+
+def test_gram_lipschitz_is_the_exact_largest_eigenvalue():
+    gram, rowwise, _ = _gram_and_rowwise()
+    start = np.random.RandomState(0).randn(4)
+    exact, _ = gram.lipschitz(start, n_iter=0)
+    estimated, _ = rowwise.lipschitz(start, n_iter=100)
+    assert exact == pytest.approx(estimated, rel=1e-8)

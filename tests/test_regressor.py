@@ -385,3 +385,20 @@ def test_all_zero_weights_are_rejected(regression):
     X, y = regression
     with pytest.raises(ValueError, match="zero"):
         SimpleRegressor().fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_squared_error_fit_reads_x_twice(regression):
+    X, y = regression
+    # One pass for the means, one for the Gram matrix: the epochs then work
+    # on d x d statistics, whatever their number.
+    reg = SimpleRegressor(tol=1e-12).fit(X, y)
+    assert reg._state["passes"] == 2
+    assert reg.n_iter_ > 10
+
+
+def test_large_target_mean_keeps_least_squares_precision(regression):
+    X, y = regression
+    reg = SimpleRegressor(**TIGHT).fit(X, y + 1e9)
+    coef, intercept = _lstsq(X, y + 1e9)
+    np.testing.assert_allclose(reg.coef_, coef, rtol=1e-6)
+    np.testing.assert_allclose(reg.intercept_, intercept, rtol=1e-12)
