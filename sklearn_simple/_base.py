@@ -12,6 +12,7 @@ import copy
 import logging
 import time
 import warnings
+from functools import partial
 from typing import ClassVar
 
 import numpy as np
@@ -22,7 +23,15 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import Integral, Interval, Real, StrOptions, check_sample_weight
+from ._compat import (
+    CallbackSupportMixin,
+    Integral,
+    Interval,
+    Real,
+    StrOptions,
+    check_sample_weight,
+    with_callbacks,
+)
 from ._compat import validate_params as _validate_params
 from ._losses import LOSSES
 from ._objective import GramObjective, Objective, standardization
@@ -153,11 +162,11 @@ def _progress_logging(verbose):
             logger.removeHandler(handler)
 
 
-class LinearModelBase(BaseEstimator):
+class LinearModelBase(CallbackSupportMixin, BaseEstimator):
     """Shared parameters, validation and training loop of the linear models.
 
     Subclasses define ``__init__`` (storing parameters only) and the hooks
-    ``_loss_name``, ``_prepare_targets``, ``_set_coef`` and
+    ``_loss_name``, ``_prepare_targets``, ``_coef_attributes`` and
     ``_stratification``.
     """
 
@@ -212,8 +221,15 @@ class LinearModelBase(BaseEstimator):
             dtype=(np.float64, np.float32),
         )
 
+    @with_callbacks
     def _fit_public(self, X, y, sample_weight, *, incremental, classes=None):
         _validate_params(self)
+        # scikit-learn's callbacks (1.9+) see the fit as a task with one
+        # subtask per epoch. The context is created before the attributes are
+        # saved for a rollback, so that a failed fit still tears it down.
+        callbacks = self._init_callback_context(
+            max_subtasks=1 if incremental else self.max_iter
+        )
         with (
             _restored_on_error(self) as interruption,
             _progress_logging(self.verbose),
@@ -221,11 +237,15 @@ class LinearModelBase(BaseEstimator):
             # DivergenceError: numpy's own warnings would only add noise.
             np.errstate(over="ignore", under="ignore", invalid="ignore"),
         ):
-            self._train(X, y, sample_weight, incremental, classes, interruption)
+            self._train(
+                X, y, sample_weight, incremental, classes, interruption, callbacks
+            )
         return self
 
     # --------------------------------------------------------------- the loop
-    def _train(self, X, y, sample_weight, incremental, classes, interruption):
+    def _train(
+        self, X, y, sample_weight, incremental, classes, interruption, callbacks
+    ):
         continuing = incremental and hasattr(self, "_state")
         state = copy.deepcopy(self._state) if continuing else None
         X, y = validate_data(
@@ -242,6 +262,8 @@ class LinearModelBase(BaseEstimator):
             y, sw, continuing=continuing, incremental=incremental, classes=classes
         )
         Y = Y.astype(X.dtype, copy=False)
+        task = {"X": X, "y": y, "metadata": {"sample_weight": sw}}
+        callbacks.call_on_fit_task_begin(estimator=self, **task)
         rng = state["rng"] if continuing else check_random_state(self.random_state)
 
         # Early stopping holds out rows by giving them zero training weight,
@@ -308,7 +330,14 @@ class LinearModelBase(BaseEstimator):
             validation = (val_rows, None if per_row else X[val_rows], Y, sw)
         try:
             converged, val_scores, best_theta = self._epochs(
-                obj, state, rule, full_batch, train_rows, validation, incremental
+                obj,
+                state,
+                rule,
+                full_batch,
+                train_rows,
+                validation,
+                incremental,
+                (callbacks, task),
             )
         except KeyboardInterrupt:
             if incremental or not state["history"]:
@@ -336,6 +365,9 @@ class LinearModelBase(BaseEstimator):
             # Momentum belongs to the last iterate, not to the best one.
             state["theta"] = state["theta_prev"] = best_theta
         self._finish(obj, state, state["theta"])
+        callbacks.call_on_fit_task_end(
+            estimator=self, reconstruction_attributes={}, **task
+        )
 
     def _set_step(self, obj, state, rule, full_batch, n_rows, continuing):
         """Estimate the curvature ``L`` and set the step ``learning_rate / L``."""
@@ -351,13 +383,15 @@ class LinearModelBase(BaseEstimator):
             state["step"] = self.learning_rate / state["lipschitz"]
 
     def _epochs(
-        self, obj, state, rule, full_batch, train_rows, validation, incremental
+        self, obj, state, rule, full_batch, train_rows, validation, incremental, hooks
     ):
         """Run the epochs; the state holds the last finished one at any time.
 
-        Returns whether the stopping rule ended the run, the validation scores
-        and the weights of the best validation epoch (with early stopping).
+        Returns whether the stopping rule (or a callback) ended the run, the
+        validation scores and the weights of the best validation epoch (with
+        early stopping). ``hooks`` is the callback context and the task's data.
         """
+        callbacks, task = hooks
         tol = effective_tol(self.tol, obj.X.dtype)
         stopper = Stopper(
             tol, self.n_iter_no_change, state["best"], state["no_improvement"]
@@ -372,6 +406,12 @@ class LinearModelBase(BaseEstimator):
         done = len(state["history"])
         tic = time.perf_counter()
         for epoch in range(done + 1, done + 1 + (1 if incremental else self.max_iter)):
+            epoch_callbacks = callbacks.subcontext(task_name="epoch")
+            epoch_callbacks.call_on_fit_task_begin(
+                estimator=self,
+                reconstruction_attributes=partial(self._attributes_at, obj, theta),
+                **task,
+            )
             if full_batch:
                 theta, theta_prev, r, r_prev, F, steps = self._full_batch_epoch(
                     obj, rule, steps, theta, theta_prev, r, r_prev, F
@@ -429,14 +469,24 @@ class LinearModelBase(BaseEstimator):
                     steps.step,
                     time.perf_counter() - tic,
                 )
+            # A callback may ask to stop (returning True), like the stopping rule.
+            stop |= epoch_callbacks.call_on_fit_task_end(
+                estimator=self,
+                reconstruction_attributes=partial(self._attributes_at, obj, theta),
+                **task,
+            )
             if stop and not incremental:
                 return True, val_scores, best_theta
         return False, val_scores, best_theta
 
+    def _attributes_at(self, obj, theta):
+        """``coef_`` and ``intercept_`` of the standardized weights ``theta``."""
+        coef, intercept = obj.unstandardize(theta)
+        return self._coef_attributes(coef.T.copy(), intercept)
+
     def _finish(self, obj, state, theta):
         """Set the fitted attributes from the weights ``theta``."""
-        coef, intercept = obj.unstandardize(theta)
-        self._set_coef(coef.T.copy(), intercept)
+        self.__dict__.update(self._attributes_at(obj, theta))
         self.loss_curve_ = state["history"]
         self.best_loss_ = min(state["history"])
         self.n_iter_ = len(state["history"])

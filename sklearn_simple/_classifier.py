@@ -336,8 +336,8 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             return y
         return None
 
-    def _set_coef(self, coef, intercept):
-        self.coef_, self.intercept_ = coef, intercept
+    def _coef_attributes(self, coef, intercept):
+        return {"coef_": coef, "intercept_": intercept}
 
     # ------------------------------------------------------------ prediction
     def decision_function(self, X):

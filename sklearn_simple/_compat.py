@@ -5,6 +5,7 @@ nowhere else, so that an upgrade that moves or renames one of these names
 breaks in a single place. Supported: scikit-learn 1.6 to the newest release.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,17 +17,64 @@ from sklearn.utils._param_validation import (  # private: no public path
 )
 from sklearn.utils.validation import _check_sample_weight  # private
 
+try:  # the callback API is new in scikit-learn 1.9
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+except ImportError:  # depends on the installed version
+
+    class _NoCallbackContext:
+        """Stands for a callback context where callbacks are not supported."""
+
+        def subcontext(self, **kwargs):
+            return self
+
+        def call_on_fit_task_begin(self, **kwargs):
+            return self
+
+        def call_on_fit_task_end(self, **kwargs):
+            return False
+
+    class CallbackSupportMixin:
+        """``set_callbacks`` for scikit-learn < 1.9: warns and ignores them."""
+
+        def set_callbacks(self, *callbacks):
+            """Ignore ``callbacks``: they need scikit-learn 1.9 or newer.
+
+            Parameters
+            ----------
+            *callbacks : callback instances
+                Ignored.
+
+            Returns
+            -------
+            self : estimator instance
+                The estimator, unchanged.
+            """
+            if callbacks:
+                warnings.warn(
+                    "Callbacks need scikit-learn >= 1.9 (this is "
+                    f"{sklearn.__version__}); they are ignored.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            return self
+
+        def _init_callback_context(self, **kwargs):
+            return _NoCallbackContext()
+
+    def with_callbacks(method):
+        return method
+
+
 __all__ = [
-    "SKLEARN_VERSION",
+    "CallbackSupportMixin",
     "Integral",
     "Interval",
     "Real",
     "StrOptions",
     "check_sample_weight",
     "validate_params",
+    "with_callbacks",
 ]
-
-SKLEARN_VERSION = tuple(int(p) for p in sklearn.__version__.split(".")[:2])
 
 
 def validate_params(estimator) -> None:

@@ -234,8 +234,7 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
             )
         return Y, sample_weight
 
-    def _set_coef(self, coef, intercept):
+    def _coef_attributes(self, coef, intercept):
         if self._single_output:
-            self.coef_, self.intercept_ = coef[0], intercept[0]
-        else:
-            self.coef_, self.intercept_ = coef, intercept
+            return {"coef_": coef[0], "intercept_": intercept[0]}
+        return {"coef_": coef, "intercept_": intercept}
