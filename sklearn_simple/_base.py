@@ -326,8 +326,22 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         self._set_step(obj, state, rule, full_batch, len(train_rows), continuing)
         validation = None
         if val_rows is not None:
-            per_row = full_batch and obj.raw_per_row
-            validation = (val_rows, None if per_row else X[val_rows], Y, sw)
+            val_weight = sw[val_rows]
+            if not np.any(val_weight > 0):
+                val_weight = np.ones_like(val_weight)
+            # The held-out rows are a tenth of X or so: a copy costs little.
+            validation = Objective(
+                X[val_rows],
+                Y[val_rows],
+                val_weight,
+                obj.loss,
+                0.0,
+                obj.mean,
+                obj.scale,
+                self.fit_intercept,
+                counter=obj.counter,
+                n_rows_full=X.shape[0],
+            )
         try:
             converged, val_scores, best_theta = self._epochs(
                 obj,
@@ -398,10 +412,12 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         )
         theta, theta_prev = state["theta"], state["theta_prev"]
         steps = StepState(step=state["step"], t=state["t"])
-        r = obj.raw(theta)
-        r_prev = r if theta_prev is theta else obj.raw(theta_prev)
-        F = start = obj.value(r, theta)
-        null = obj.data_loss(np.zeros_like(r))
+        # The first pass evaluates the starting weights (and, in full batch,
+        # the gradient of the first step); every epoch then costs one pass.
+        y = self._extrapolate(rule, steps, theta, theta_prev, full_batch)
+        evaluation = obj.evaluate(theta, y)
+        F = start = evaluation[0] + obj.penalty(theta)
+        null = obj.null_loss()
         losses, val_scores, best_theta = [], [], theta
         done = len(state["history"])
         tic = time.perf_counter()
@@ -413,9 +429,10 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 **task,
             )
             if full_batch:
-                theta, theta_prev, r, r_prev, F, steps = self._full_batch_epoch(
-                    obj, rule, steps, theta, theta_prev, r, r_prev, F
+                theta, theta_prev, y, evaluation, steps = self._full_batch_epoch(
+                    obj, rule, steps, theta, y, evaluation
                 )
+                F = evaluation[0] + obj.penalty(theta)
             else:
                 rows = (
                     state["rng"].permutation(train_rows) if self.shuffle else train_rows
@@ -442,9 +459,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 )
             monitored = F
             if validation is not None:
-                val_rows, X_val, Y, sw = validation
-                raw = r[val_rows] if X_val is None else obj.scores(X_val, theta)
-                monitored = self._validation_loss(obj, raw, Y[val_rows], sw[val_rows])
+                monitored = validation.evaluate(theta)[0]
                 if not val_scores or -monitored > max(val_scores):
                     best_theta = theta
                 val_scores.append(-monitored)
@@ -507,40 +522,47 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         return np.zeros((n_features + 1, n_outputs), dtype=obj.X.dtype)
 
     @staticmethod
-    def _full_batch_epoch(obj, rule, steps, theta, theta_prev, r, r_prev, F):
+    def _extrapolate(rule, steps, theta, theta_prev, full_batch):
+        """Nesterov's extrapolated point, where the next gradient is taken."""
+        beta = rule.momentum(steps, stochastic=False) if full_batch else 0.0
+        return theta + beta * (theta - theta_prev) if beta else theta
+
+    def _full_batch_epoch(self, obj, rule, steps, theta, y, evaluation):
         """One proximal (accelerated) gradient step on all rows.
 
-        Raw scores are linear in the weights, so those of the extrapolated
-        point are combined from the cached scores of the last two iterates:
-        a step costs two products with X (one with a line search trial more).
+        ``evaluation`` holds the losses at ``theta`` and ``y`` and the gradient
+        at ``y`` from the last pass. The step's new weights are evaluated in
+        the same pass as the next extrapolated point, so an epoch reads X once
+        (once more per halving of the step by a line search, and after a rise
+        of the objective, which restarts the momentum).
         """
-        beta = rule.momentum(steps, stochastic=False)
-        if beta:
-            y = theta + beta * (theta - theta_prev)
-            ry = r + beta * (r - r_prev)
-        else:
-            y, ry = theta, r
-        grad = obj.gradient(ry)
-        step = steps.step
-        if rule.line_search:
-            f_y = obj.data_loss(ry)
-            step *= STEP_GROWTH
+        _, loss_y, grad = evaluation
+        step = steps.step * (STEP_GROWTH if rule.line_search else 1.0)
         while True:
             x = obj.prox(y - step * grad, step)
-            rx = obj.raw(x)
+            # Restart the momentum when the step went against its direction.
+            restart = float(np.vdot(y - x, x - theta)) > 0
+            new_steps = rule.advance(StepState(step=step, t=steps.t), restart)
+            y_next = self._extrapolate(rule, new_steps, x, theta, full_batch=True)
+            new_evaluation = obj.evaluate(x, y_next)
             if not rule.line_search:
                 break
             dx = x - y
-            bound = f_y + float(np.vdot(grad, dx)) + float(np.vdot(dx, dx)) / (2 * step)
-            if obj.data_loss(rx) <= bound or step < np.finfo(x.dtype).tiny:
+            bound = (
+                loss_y + float(np.vdot(grad, dx)) + float(np.vdot(dx, dx)) / (2 * step)
+            )
+            if new_evaluation[0] <= bound or step < np.finfo(x.dtype).tiny:
                 break
             step *= STEP_SHRINK
-        F_new = obj.value(rx, x)
-        # Restart the momentum when it stopped helping: the objective rose, or
-        # the step went against the direction of the momentum.
-        restart = F_new > F or float(np.vdot(y - x, x - theta)) > 0
-        steps = rule.advance(StepState(step=step, t=steps.t), restart)
-        return x, theta, rx, r, F_new, steps
+        if y_next is not x and new_evaluation[0] + obj.penalty(x) > (
+            evaluation[0] + obj.penalty(theta)
+        ):
+            # The objective rose: drop the momentum, which costs a pass to
+            # take the next gradient at the new weights instead.
+            new_steps = rule.advance(new_steps, restart=True)
+            y_next = x
+            new_evaluation = obj.evaluate(x)
+        return x, theta, y_next, new_evaluation, new_steps
 
     def _minibatch_epoch(self, obj, rule, steps, theta, theta_prev, order):
         """One pass over the rows in mini-batches; returns the epoch's loss.
@@ -554,9 +576,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         for start in range(0, n_rows, self.batch_size):
             batch = obj.batch(order[start : start + self.batch_size], n_rows)
             y = theta + beta * (theta - theta_prev) if beta else theta
-            ry = batch.raw(y)
-            data_loss += batch.data_loss(ry) * batch.normalizer / obj.normalizer
-            grad = batch.gradient(ry)
+            loss_y, _, grad = batch.evaluate(y)
+            data_loss += loss_y * batch.normalizer / obj.normalizer
             theta_prev, theta = theta, obj.prox(y - steps.step * grad, steps.step)
         return theta, theta_prev, data_loss + obj.penalty(theta)
 
@@ -578,10 +599,3 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
 
     def _stratification(self, y, n_val):
         return None
-
-    @staticmethod
-    def _validation_loss(obj, raw, Y, sw):
-        total = float(sw.sum())
-        if total == 0:
-            sw, total = np.ones_like(sw), float(len(sw))
-        return float(sw @ obj.loss.value(Y, raw).sum(axis=1)) / total

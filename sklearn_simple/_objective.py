@@ -106,9 +106,6 @@ class Objective:
         self.counter = PassCounter() if counter is None else counter
         self._pass_fraction = X.shape[0] / (n_rows_full or X.shape[0])
 
-    # Raw scores are one row per sample (the Gram form uses other ones).
-    raw_per_row = True
-
     def batch(self, rows, n_rows):
         """The objective restricted to ``rows``, scaled as an unbiased estimate."""
         return Objective(
@@ -128,16 +125,6 @@ class Objective:
     def _count(self):
         self.counter.passes += self._pass_fraction
 
-    def raw(self, theta):
-        """Raw scores ``Z @ W + b`` of the rows, as ``X @ coef + intercept``."""
-        self._count()
-        return self.scores(self.X, theta)
-
-    def scores(self, X, theta):
-        """Raw scores of other rows ``X`` (not counted as a pass)."""
-        coef, intercept = self.unstandardize(theta)
-        return np.asarray(X @ coef) + intercept
-
     def unstandardize(self, theta):
         """``(coef, intercept)`` for the original features, coef ``(d, k)``."""
         coef = theta[:-1] / self.scale[:, None]
@@ -150,29 +137,66 @@ class Objective:
         theta[-1] = intercept + self.mean @ coef if self.fit_intercept else 0.0
         return theta
 
-    def data_loss(self, raw):
-        """Weighted mean loss of raw scores (the smooth part of ``F``)."""
-        per_sample = self.loss.value(self.Y, raw).sum(axis=1)
+    def evaluate(self, x, y=None):
+        """Data loss at ``x`` and at ``y``, gradient at ``y``, in one pass over X.
+
+        This is the loop's predict-and-compare step. ``x`` is the current
+        weights (its loss is what training reports) and ``y`` the point where
+        the next step's gradient is taken (the extrapolated point of Nesterov's
+        method; ``None`` means ``x``). The rows of X are visited in blocks
+        small enough to stay in cache while both products with the block,
+        ``block @ weights`` and ``block.T @ derivative``, are computed:
+        X is read from memory once.
+
+        Returns
+        -------
+        loss_x, loss_y : float
+            Weighted mean loss at ``x`` and ``y``.
+        grad_y : ndarray of shape (n_features + 1, n_outputs)
+            Gradient of the data loss at ``y``.
+        """
+        k = x.shape[1]
+        same = y is None or y is x
+        coef, intercept = self.unstandardize(x if same else np.hstack([x, y]))
+        X, Y, sw, loss = self.X, self.Y, self.sample_weight, self.loss
+        weight = (sw / self.normalizer).astype(X.dtype)
+        loss_x = loss_y = 0.0
+        XtG = np.zeros((X.shape[1], k), dtype=np.float64)
+        g_sum = np.zeros(k)
+        # A CSC matrix has no cheap row blocks: take it whole.
+        if sp.issparse(X) and X.format == "csc":
+            blocks = [slice(None)]
+        else:
+            blocks = _row_blocks(X.shape[0], X.shape[1])
+        for rows in blocks:
+            block = X[rows]
+            raw = np.asarray(block @ coef) + intercept
+            rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
+            loss_x += float(weight[rows] @ loss.value(Y[rows], rx).sum(axis=1))
+            if not same:
+                loss_y += float(weight[rows] @ loss.value(Y[rows], ry).sum(axis=1))
+            G = loss.derivative(Y[rows], ry)
+            G *= weight[rows, None]
+            XtG += np.asarray(block.T @ G)
+            g_sum += G.sum(axis=0)
+        self._count()
+        return loss_x, loss_x if same else loss_y, self._assemble(XtG, g_sum, x.dtype)
+
+    def _assemble(self, XtG, g_sum, dtype):
+        """The gradient for ``theta`` from ``X.T @ G`` and ``sum(G)``."""
+        grad = np.empty((XtG.shape[0] + 1, XtG.shape[1]), dtype=dtype)
+        grad[:-1] = (XtG - self.mean[:, None] * g_sum) / self.scale[:, None]
+        grad[-1] = g_sum if self.fit_intercept else 0.0
+        return grad
+
+    def null_loss(self):
+        """Data loss of the all-zero model (every prediction 0)."""
+        per_sample = self.loss.value(self.Y, np.zeros_like(self.Y)).sum(axis=1)
         return float(self.sample_weight @ per_sample) / self.normalizer
 
     def penalty(self, theta):
         coef = theta[:-1] / self.scale[:, None]
         return 0.5 * self.alpha * float(np.sum(coef * coef))
-
-    def value(self, raw, theta):
-        return self.data_loss(raw) + self.penalty(theta)
-
-    def gradient(self, raw):
-        """Gradient of the data loss with respect to ``theta``."""
-        G = self.loss.derivative(self.Y, raw)
-        G *= (self.sample_weight / self.normalizer).astype(G.dtype)[:, None]
-        self._count()
-        XtG = np.asarray(self.X.T @ G)
-        g_sum = G.sum(axis=0)
-        grad = np.empty((XtG.shape[0] + 1, XtG.shape[1]), dtype=XtG.dtype)
-        grad[:-1] = (XtG - self.mean[:, None] * g_sum) / self.scale[:, None]
-        grad[-1] = g_sum if self.fit_intercept else 0.0
-        return grad
 
     def prox(self, theta, step):
         """Exact proximal step of the L2 penalty (a per-row shrinkage).
@@ -262,8 +286,6 @@ class GramObjective(Objective):
     so that the quadratic form does not cancel catastrophically when the mean
     of ``y`` is large against its spread.
 
-    In this objective the "raw scores" of the loop are ``theta`` itself: all
-    the loop does with raw scores is combine them linearly and pass them back.
     """
 
     def __init__(self, X, Y, sample_weight, loss, alpha, fit_intercept):
@@ -300,27 +322,28 @@ class GramObjective(Objective):
         self.c = 0.5 * float(sw @ np.sum(Yc * Yc, axis=1)) / total
         self.y_mean = y_mean
 
-    raw_per_row = False
-
-    def raw(self, theta):
-        return theta
-
-    def _centered(self, theta):
-        shifted = theta.astype(np.float64)
-        shifted[-1] -= self.y_mean
-        return shifted
-
-    def data_loss(self, theta):
-        t = self._centered(theta)
-        value = 0.5 * np.sum(t * (self.A @ t)) - np.sum(self.B * t) + self.c
-        # Rounding can take the last digits of a zero loss below zero.
-        return max(float(value), 0.0)
-
-    def gradient(self, theta):
-        grad = self.A @ self._centered(theta) - self.B
+    def _quadratic(self, theta):
+        """Data loss and gradient of the quadratic form at ``theta``."""
+        t = theta.astype(np.float64)
+        t[-1] -= self.y_mean  # the intercept relative to the mean of y
+        At = self.A @ t
+        value = 0.5 * np.sum(t * At) - np.sum(self.B * t) + self.c
+        grad = At - self.B
         if not self.fit_intercept:
             grad[-1] = 0.0
-        return grad.astype(theta.dtype)
+        # Rounding can take the last digits of a zero loss below zero.
+        return max(float(value), 0.0), grad.astype(theta.dtype)
+
+    def evaluate(self, x, y=None):
+        """As :meth:`Objective.evaluate`, from the statistics: no pass over X."""
+        loss_x, grad_x = self._quadratic(x)
+        if y is None or y is x:
+            return loss_x, loss_x, grad_x
+        loss_y, grad_y = self._quadratic(y)
+        return loss_x, loss_y, grad_y
+
+    def null_loss(self):
+        return self._quadratic(np.zeros_like(self.B))[0]
 
     def lipschitz(self, start, n_iter, max_rows=None):
         """The exact largest eigenvalue of ``A``, times the loss curvature."""

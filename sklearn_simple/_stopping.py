@@ -54,7 +54,8 @@ def is_diverging(losses, start, null, best, window, full_batch):
     Diverging means: not finite; or above the loss at the start, the loss of an
     all-zero model and twice the best loss so far; or (full batch, where a
     converging run cannot rise twice in a row) rising in each of the last
-    ``window`` epochs by more than a tenth of the best loss in all.
+    ``window`` epochs by more than a tenth of the best loss in all, to above a
+    thousandth of the starting loss.
     """
     loss = losses[-1]
     if not np.isfinite(loss):
@@ -64,5 +65,8 @@ def is_diverging(losses, start, null, best, window, full_batch):
     if full_batch and len(losses) > window:
         recent = np.asarray(losses[-window - 1 :])
         rising = np.all(np.diff(recent) > 0)
-        return bool(rising and recent[-1] - recent[0] > 0.1 * abs(best))
+        # Near a zero loss, rounding noise can rise too: only a rise that
+        # matters against the starting loss counts.
+        significant = recent[-1] > 1e-3 * max(start, null)
+        return bool(rising and significant and recent[-1] - recent[0] > 0.1 * best)
     return False

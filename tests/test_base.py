@@ -27,15 +27,13 @@ def _interrupt_at_epoch(monkeypatch, epoch):
     real = LinearModelBase._full_batch_epoch
     calls = []
 
-    def epoch_or_interrupt(*args):
+    def epoch_or_interrupt(self, *args):
         calls.append(1)
         if len(calls) == epoch:
             raise KeyboardInterrupt
-        return real(*args)
+        return real(self, *args)
 
-    monkeypatch.setattr(
-        LinearModelBase, "_full_batch_epoch", staticmethod(epoch_or_interrupt)
-    )
+    monkeypatch.setattr(LinearModelBase, "_full_batch_epoch", epoch_or_interrupt)
 
 
 def test_interrupted_fit_keeps_the_last_finished_epoch(regression, monkeypatch, caplog):

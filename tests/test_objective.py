@@ -47,13 +47,28 @@ def test_without_intercept_columns_are_scaled_but_not_centered():
     np.testing.assert_allclose(scale, np.sqrt((X**2).mean(axis=0)))
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-def test_raw_scores_equal_explicit_standardized_product(sparse):
-    obj, rng = _problem(sparse=sparse)
-    theta = rng.randn(6, 2)
+@pytest.mark.parametrize("sparse", [False, "csr", "csc"])
+@pytest.mark.parametrize("loss", ["squared_error", "log_loss", "hinge"])
+def test_evaluate_equals_the_explicit_standardized_computation(sparse, loss):
+    obj, rng = _problem(sparse=bool(sparse), loss=loss)
+    if sparse == "csc":
+        obj.X = obj.X.tocsc()
+    x, y = rng.randn(6, 2), rng.randn(6, 2)
     Xd = obj.X.toarray() if sparse else obj.X
     Z = (Xd - obj.mean) / obj.scale
-    np.testing.assert_allclose(obj.raw(theta), Z @ theta[:-1] + theta[-1], rtol=1e-10)
+    sw = obj.sample_weight / obj.sample_weight.sum()
+
+    def explicit(theta):
+        raw = Z @ theta[:-1] + theta[-1]
+        return sw @ obj.loss.value(obj.Y, raw).sum(axis=1), raw
+
+    loss_x, loss_y, grad_y = obj.evaluate(x, y)
+    (expected_x, _), (expected_y, raw_y) = explicit(x), explicit(y)
+    G = obj.loss.derivative(obj.Y, raw_y) * sw[:, None]
+    expected_grad = np.vstack([Z.T @ G, G.sum(axis=0)])
+    assert loss_x == pytest.approx(expected_x, rel=1e-12)
+    assert loss_y == pytest.approx(expected_y, rel=1e-12)
+    np.testing.assert_allclose(grad_y, expected_grad, rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -64,7 +79,7 @@ def test_gradient_matches_finite_differences(sparse, fit_intercept, loss):
     theta = 0.1 * rng.randn(6, 2)
     if not fit_intercept:
         theta[-1] = 0.0
-    grad = obj.gradient(obj.raw(theta))
+    grad = obj.evaluate(theta)[2]
     h = 1e-6
     numeric = np.zeros_like(theta)
     for idx in np.ndindex(*theta.shape):
@@ -72,8 +87,8 @@ def test_gradient_matches_finite_differences(sparse, fit_intercept, loss):
             continue
         step = np.zeros_like(theta)
         step[idx] = h
-        up = obj.data_loss(obj.raw(theta + step))
-        down = obj.data_loss(obj.raw(theta - step))
+        up = obj.evaluate(theta + step)[0]
+        down = obj.evaluate(theta - step)[0]
         numeric[idx] = (up - down) / (2 * h)
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-7)
 
@@ -106,13 +121,12 @@ def test_lipschitz_matches_the_largest_eigenvalue():
     np.testing.assert_allclose(L, top, rtol=1e-6)
 
 
-def test_counts_passes_over_x():
+def test_evaluate_reads_x_once():
     obj, rng = _problem()
-    theta = rng.randn(6, 2)
-    obj.gradient(obj.raw(theta))
-    assert obj.counter.passes == 2
-    obj.batch(np.arange(15), n_rows=60).raw(theta)
-    assert obj.counter.passes == 2.25
+    obj.evaluate(rng.randn(6, 2), rng.randn(6, 2))
+    assert obj.counter.passes == 1
+    obj.batch(np.arange(15), n_rows=60).evaluate(rng.randn(6, 2))
+    assert obj.counter.passes == 1.25
 
 
 def _gram_and_rowwise(sparse=False, fit_intercept=True, y_offset=0.0):
@@ -143,20 +157,23 @@ def test_gram_form_equals_the_row_wise_squared_error(sparse, fit_intercept):
     )
     np.testing.assert_allclose(gram.mean, expected_mean, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(gram.scale, expected_scale, rtol=1e-10)
-    r = rowwise.raw(theta)
-    assert gram.data_loss(gram.raw(theta)) == pytest.approx(
-        rowwise.data_loss(r), rel=1e-10
-    )
-    np.testing.assert_allclose(
-        gram.gradient(theta), rowwise.gradient(r), rtol=1e-9, atol=1e-12
-    )
+    y = theta + 0.5
+    if not fit_intercept:
+        y[-1] = 0.0
+    gram_x, gram_y, gram_grad = gram.evaluate(theta, y)
+    row_x, row_y, row_grad = rowwise.evaluate(theta, y)
+    assert gram_x == pytest.approx(row_x, rel=1e-10)
+    assert gram_y == pytest.approx(row_y, rel=1e-10)
+    np.testing.assert_allclose(gram_grad, row_grad, rtol=1e-9, atol=1e-12)
+    assert gram.null_loss() == pytest.approx(rowwise.null_loss(), rel=1e-10)
 
 
 def test_gram_form_keeps_precision_when_y_has_a_large_mean():
     gram, rowwise, theta = _gram_and_rowwise(y_offset=1e8)
     theta[-1] += 1e8  # near the optimum the loss is small against mean(y)**2
-    r = rowwise.raw(theta)
-    assert gram.data_loss(theta) == pytest.approx(rowwise.data_loss(r), rel=1e-6)
+    assert gram.evaluate(theta)[0] == pytest.approx(
+        rowwise.evaluate(theta)[0], rel=1e-6
+    )
 
 
 def test_gram_lipschitz_is_the_exact_largest_eigenvalue():

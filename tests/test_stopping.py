@@ -56,3 +56,8 @@ def test_steady_rise_in_full_batch_is_divergence():
 def test_converging_losses_are_not_divergence():
     losses = list(1.0 / np.arange(1, 20))
     assert not is_diverging(losses, 1.0, 1.0, min(losses), 5, True)
+
+
+def test_rounding_noise_near_a_zero_loss_is_not_divergence():
+    losses = [1e-31, 2e-31, 3e-31, 4e-31, 5e-31, 6e-31]
+    assert not is_diverging(losses, 1.0, 1.0, 1e-31, 5, full_batch=True)
