@@ -185,3 +185,29 @@ def test_importing_the_package_does_not_import_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_demo_saves_loss_curves(pyplot, monkeypatch, tmp_path, capsys):
+    from sklearn_simple import __main__ as demo
+
+    monkeypatch.setattr(demo, "DATASETS", demo.DATASETS[:1])  # diabetes only
+    path = tmp_path / "curves.png"
+    assert demo.main(["--cv", "2", "--plot", str(path)]) == 0
+    assert path.stat().st_size > 0
+    assert f"Loss curves of every learning rate: {path}" in capsys.readouterr().out
+
+
+def test_demo_without_matplotlib(monkeypatch, tmp_path, capsys):
+    from sklearn_simple import __main__ as demo
+
+    monkeypatch.setattr(demo, "DATASETS", demo.DATASETS[:1])
+    find_spec = demo.importlib.util.find_spec
+    monkeypatch.setattr(
+        demo.importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "matplotlib" else find_spec(name, *args),
+    )
+    path = tmp_path / "curves.png"
+    assert demo.main(["--cv", "2", "--plot", str(path)]) == 0
+    assert not path.exists()
+    assert 'pip install "sklearn-simple[plot]"' in capsys.readouterr().out
