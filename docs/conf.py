@@ -29,6 +29,8 @@ extensions = [
 templates_path = ["_templates"]
 exclude_patterns = ["_build"]
 root_doc = "index"
+# Formulas and shell lines are plain text; Python examples say "pycon".
+highlight_language = "none"
 
 # API reference: one page per public name, generated from the docstrings.
 autosummary_generate = True

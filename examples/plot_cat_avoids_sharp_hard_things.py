@@ -70,7 +70,7 @@ print(f"learned in {cat.n_iter_} epochs, training accuracy {accuracy:.2f}")
 # sure about) and moves the line up and to the right; lowering it makes the
 # cat more careful.
 sharpness = np.linspace(0, 1, 100)
-fig, ax = plt.subplots(figsize=(6.4, 5.6))
+fig, ax = plt.subplots(figsize=(8.4, 5.6))
 for label, marker, color in [("approach", "o", "tab:blue"), ("avoid", "^", "tab:red")]:
     mask = action == label
     ax.scatter(
@@ -90,9 +90,10 @@ ax.set(
     ylim=(0, 1),
     xlabel="sharpness",
     ylabel="hardness",
-    title="Learned decision lines: the cat avoids what lies above",
+    title="The cat avoids objects up and right of the line",
 )
-ax.legend(loc="lower left", fontsize="small", framealpha=0.9)
+ax.set_aspect("equal")
+ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 fig.tight_layout()
 
 # %%

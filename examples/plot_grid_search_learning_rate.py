@@ -59,7 +59,7 @@ print("best:", search.best_params_)
 # Score against learning rate, and one loss curve per rate
 # ---------------------------------------------------------
 # Left: the cross-validated R² of each rate; the failed rate has no score,
-# so it is marked at the bottom of the axes, not left out. Right:
+# so it is marked on the bottom edge of the axes, not left out. Right:
 # :meth:`LossCurveDisplay.from_cv_results
 # <sklearn_simple.plot.LossCurveDisplay.from_cv_results>` refits each
 # candidate on the whole data and draws its loss curve; the diverged one
@@ -71,15 +71,26 @@ print("best:", search.best_params_)
 fig, (ax_score, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.8))
 ok = np.isfinite(scores)
 ax_score.plot(np.array(rates)[ok], scores[ok], "o-", label="mean CV R²")
-low = np.nanmin(scores) - 0.02
-ax_score.plot(
-    np.array(rates)[~ok],
-    np.full((~ok).sum(), low),
-    "x",
-    color="black",
-    markersize=10,
-    label="diverged (score NaN)",
-)
+# A failed rate has no score to plot: mark it on the bottom edge of the axes
+# (x in data units, y in axes units) so that it cannot be read as a value.
+for rate in np.array(rates)[~ok]:
+    ax_score.plot(
+        rate,
+        0.05,
+        "x",
+        color="black",
+        markersize=10,
+        transform=ax_score.get_xaxis_transform(),
+        label="diverged: no score (NaN)",
+    )
+    ax_score.annotate(
+        "diverged",
+        (rate, 0.05),
+        xycoords=ax_score.get_xaxis_transform(),
+        xytext=(0, 10),
+        textcoords="offset points",
+        ha="center",
+    )
 ax_score.set(
     xscale="log",
     xlabel="learning_rate (multiple of the safe step)",
@@ -87,7 +98,8 @@ ax_score.set(
     title="Cross-validated score",
 )
 ax_score.set_xticks(rates, [str(r) for r in rates])
-ax_score.legend(loc="center left")
+ax_score.legend(loc="lower left")
+ax_score.set_ylim(min(scores[ok]) - 0.002, max(scores[ok]) + 0.002)
 
 with warnings.catch_warnings():
     # The diverged candidate is drawn as failed; its error is not news here.

@@ -180,7 +180,11 @@ class LossCurveDisplay:
 
         if labels is not None:
             handles = self.lines_ + self.validation_lines_
-            ax.legend(handles=handles, labels=[h.get_label() for h in handles])
+            # matplotlib's "best" sees only the loss axes' lines. A falling loss
+            # ends low and a rising validation score ends high (each filling
+            # its own axis), which leaves the middle of the right side free.
+            loc = "center right" if self.validation_lines_ else "best"
+            ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc=loc)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
@@ -206,13 +210,21 @@ class LossCurveDisplay:
         # The validation score is a negated loss on held-out rows, on another
         # scale than the training objective: it gets its own y axis.
         vax = ax.twinx()
+        # The loss axes go on top so that the legend, drawn there, is never
+        # hidden under a validation line; their background must not hide the
+        # validation axes either.
+        ax.set_zorder(vax.get_zorder() + 1)
+        ax.patch.set_visible(False)
+        single = len(val_scores) == 1
         for i, scores in enumerate(val_scores):
             if scores is None or not len(scores):
                 continue
-            color = self.lines_[i].get_color()
+            # One model: a colour of its own. Several: the colour of the
+            # model's loss curve, dashed.
+            color = "C1" if single else self.lines_[i].get_color()
             name = (
                 "validation score"
-                if labels is None or len(val_scores) == 1
+                if labels is None or single
                 else f"{labels[i]} (validation)"
             )
             (line,) = vax.plot(
