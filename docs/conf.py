@@ -49,6 +49,9 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": True,
+    # The timing pages load scripts from CDNs when viewed; the site must
+    # work offline.
+    "write_computation_times": False,
 }
 
 html_theme = "pydata_sphinx_theme"

@@ -65,7 +65,8 @@ class LossCurveDisplay:
         The ``loss_curve_`` of each model; ``None`` for a model whose training
         failed.
     labels : list of str or None, default=None
-        Legend label of each model; ``None`` draws no legend.
+        Legend label of each model; ``None`` draws a legend only for failed
+        models and validation scores.
     validation_scores : list of (list of float or None) or None, default=None
         The ``validation_scores_`` of each model, ``None`` where there are none.
     errors : list of (Exception or None) or None, default=None
@@ -178,8 +179,14 @@ class LossCurveDisplay:
         if any(s is not None and len(s) for s in val_scores):
             self._plot_validation(ax, val_scores, labels)
 
-        if labels is not None:
-            handles = self.lines_ + self.validation_lines_
+        # A failed model is only visible in the legend: draw one for it even
+        # without labels. matplotlib names unlabelled lines "_child<n>".
+        handles = [
+            h
+            for h in self.lines_ + self.validation_lines_
+            if not h.get_label().startswith("_")
+        ]
+        if handles:
             # matplotlib's "best" sees only the loss axes' lines. A falling loss
             # ends low and a rising validation score ends high (each filling
             # its own axis), which leaves the middle of the right side free.
@@ -191,8 +198,11 @@ class LossCurveDisplay:
 
     @staticmethod
     def _failed_entry(ax, label, error):
-        reason = "diverged" if isinstance(error, DivergenceError) else "failed"
-        if error is not None and not isinstance(error, DivergenceError):
+        if isinstance(error, DivergenceError):
+            reason = "diverged"
+        elif error is None:
+            reason = "failed"
+        else:
             reason = f"failed: {type(error).__name__}"
         # An empty line with a cross marker: nothing to draw, but the legend
         # still lists the model, so that a failure is never silently dropped.

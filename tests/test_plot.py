@@ -106,6 +106,14 @@ def test_from_estimators_shows_a_failed_model(pyplot, diabetes):
     assert legend == ["1.0", "3.0 (diverged)", "other (failed: ValueError)"]
 
 
+def test_failed_model_without_labels_still_in_a_legend(pyplot):
+    display = LossCurveDisplay(
+        loss_curves=[[3.0, 2.0], None], errors=[None, DivergenceError("boom")]
+    ).plot()
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend == ["model (diverged)"]
+
+
 def test_from_estimators_labels(pyplot, diabetes):
     reg = SimpleRegressor().fit(*diabetes)
     display = LossCurveDisplay.from_estimators([reg, reg])
