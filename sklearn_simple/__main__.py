@@ -107,11 +107,11 @@ def run_demo(n_splits=5, plot_path=None):
             }
         )
     if plot_path is not None:
-        save_loss_curves(searches, plot_path)
+        _save_loss_curves(searches, plot_path)
     return rows
 
 
-def save_loss_curves(searches, path):
+def _save_loss_curves(searches, path):
     """Save one panel of loss curves per grid search, one curve per rate."""
     import matplotlib
 

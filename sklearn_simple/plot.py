@@ -141,6 +141,16 @@ class LossCurveDisplay:
         -------
         display : LossCurveDisplay
             This object, with its attributes set.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from sklearn_simple.plot import LossCurveDisplay
+        >>> display = LossCurveDisplay(loss_curves=[[8.0, 4.0, 3.5], [8.0, 2.0, 1.5]])
+        >>> fig, ax = plt.subplots()
+        >>> display = display.plot(ax=ax, yscale="log", linewidth=2)
+        >>> display.ax_ is ax, [line.get_linewidth() for line in display.lines_]
+        (True, [2.0, 2.0])
         """
         if yscale not in _YSCALES:
             raise ValueError(f"yscale must be one of {_YSCALES}, got {yscale!r}.")
