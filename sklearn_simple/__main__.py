@@ -3,10 +3,13 @@
 Grid-searches the learning rate of both estimators inside a Pipeline on the
 data sets bundled with scikit-learn (no downloads) and prints the results
 beside scikit-learn's own estimators. A learning rate that diverges is
-reported as failed, as GridSearchCV records it.
+reported as failed, as GridSearchCV records it. With matplotlib installed,
+the loss curves of every learning rate are saved as a PNG.
 """
 
 import argparse
+import importlib.util
+import os
 import sys
 import time
 import warnings
@@ -44,13 +47,16 @@ def _reference(estimator_class):
     return estimator_class()
 
 
-def run_demo(n_splits=5):
+def run_demo(n_splits=5, plot_path=None):
     """Run the grid searches and return one row of results per data set.
 
     Parameters
     ----------
     n_splits : int, default=5
         Number of cross-validation folds.
+    plot_path : str or None, default=None
+        If given, save the loss curves of every candidate of every search
+        there as a PNG (needs matplotlib).
 
     Returns
     -------
@@ -59,6 +65,7 @@ def run_demo(n_splits=5):
         both models, their mean fit times and the number of diverged fits.
     """
     rows = []
+    searches = []
     for name, load, ours, reference, splitter in DATASETS:
         X, y = load(return_X_y=True)
         cv = splitter(n_splits=n_splits, shuffle=True, random_state=0)
@@ -74,6 +81,7 @@ def run_demo(n_splits=5):
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.filterwarnings("ignore", message="One or more of the test scores")
             search.fit(X, y)
+        searches.append((name, search, X, y))
         scores = search.cv_results_["mean_test_score"]
         ref = cross_validate(
             make_pipeline(StandardScaler(), _reference(reference)), X, y, cv=cv
@@ -98,7 +106,37 @@ def run_demo(n_splits=5):
                 ],
             }
         )
+    if plot_path is not None:
+        _save_loss_curves(searches, plot_path)
     return rows
+
+
+def _save_loss_curves(searches, path):
+    """Save one panel of loss curves per grid search, one curve per rate."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # a file, never a window
+    import matplotlib.pyplot as plt
+
+    from .plot import LossCurveDisplay
+
+    ncols = min(2, len(searches))
+    nrows = -(-len(searches) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(6 * ncols, 4.5 * nrows), squeeze=False
+    )
+    for ax in axes.flat[len(searches) :]:
+        ax.set_visible(False)
+    for ax, (name, search, X, y) in zip(axes.flat, searches, strict=False):
+        with warnings.catch_warnings():
+            # The smallest rates may stop at max_iter when refitted.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            LossCurveDisplay.from_cv_results(search, X, y, ax=ax)
+        ax.set_title(name)
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def format_table(rows):
@@ -127,9 +165,17 @@ def main(argv=None):
         prog="python -m sklearn_simple", description=__doc__
     )
     parser.add_argument("--cv", type=int, default=5, help="number of folds (default 5)")
+    parser.add_argument(
+        "--plot",
+        metavar="PATH",
+        default="sklearn_simple_loss_curves.png",
+        help="where to save the loss curves as PNG if matplotlib is installed "
+        "(default: %(default)s in the current directory)",
+    )
     args = parser.parse_args(argv)
     tic = time.perf_counter()
-    rows = run_demo(n_splits=args.cv)
+    plot_path = args.plot if importlib.util.find_spec("matplotlib") else None
+    rows = run_demo(n_splits=args.cv, plot_path=plot_path)
     out = sys.stdout
     out.write(
         "Grid search over learning_rate in "
@@ -137,6 +183,13 @@ def main(argv=None):
         f"{args.cv}-fold CV; scores are R² (regression) or accuracy.\n\n"
     )
     out.write(format_table(rows) + "\n\n")
+    if plot_path is None:
+        out.write(
+            "Install matplotlib to also save the loss curves: "
+            'pip install "sklearn-simple[plot]"\n'
+        )
+    else:
+        out.write(f"Loss curves of every learning rate: {os.path.abspath(plot_path)}\n")
     out.write(f"Done in {time.perf_counter() - tic:.1f} s.\n")
     return 0
 

@@ -1,0 +1,20 @@
+"""pytest configuration for the doctests of the package, README.md and docs/."""
+
+# What a docs build leaves behind is not source: the gallery's copies of the
+# examples would run as modules, and conf.py patches docstrings for Sphinx.
+collect_ignore_glob = [
+    "docs/_build/*",
+    "docs/generated/*",
+    "docs/auto_examples/*",
+    "docs/conf.py",
+]
+
+try:
+    import matplotlib
+except ImportError:
+    # matplotlib is the optional ``plot`` extra: without it the doctests that
+    # draw cannot run (tests/test_plot.py skips its own drawing tests).
+    collect_ignore_glob += ["sklearn_simple/plot.py", "docs/index.rst"]
+else:
+    # Doctests draw figures: never open a window, whatever the machine.
+    matplotlib.use("Agg")
