@@ -6,7 +6,6 @@ Build (offline, warnings are errors)::
 """
 
 import os
-import re
 
 import sklearn_simple
 
@@ -67,25 +66,3 @@ html_theme_options = {
 html_sidebars = {"index": []}
 html_show_sourcelink = False
 html_copy_source = False
-
-
-# Two defects of the estimators' docstrings break this build; the core
-# modules are not the documentation's to edit, so the docstrings are repaired
-# here, in the build's own process, until they are fixed at the source (then
-# this is a no-op and can go):
-# - SimpleRegressor's Examples section starts with a stray
-#   ">>> from typing import ClassVar", a blank line and an unindented
-#   "import numpy as np", which breaks the section and the indentation;
-# - "(n_features_in_,)" in an attribute's type reads as a reST link target.
-_STRAY_IMPORT = re.compile(
-    r"^( *)>>> from typing import ClassVar\n\n *import numpy as np\n", re.MULTILINE
-)
-
-
-def _repaired(doc):
-    doc = _STRAY_IMPORT.sub(r"\1>>> import numpy as np\n", doc)
-    return doc.replace("(n_features_in_,)", "(``n_features_in_``,)")
-
-
-for _estimator in (sklearn_simple.SimpleRegressor, sklearn_simple.ThresholdClassifier):
-    _estimator.__doc__ = _repaired(_estimator.__doc__)

@@ -36,7 +36,7 @@ from ._compat import validate_params as _validate_params
 from ._losses import LOSSES
 from ._objective import GramObjective, Objective, standardization
 from ._optimizers import OPTIMIZERS, STEP_GROWTH, STEP_SHRINK, StepState
-from ._stopping import Stopper, effective_tol, is_diverging
+from ._stopping import Stopper, effective_tol, is_diverging, is_unsettled
 from ._version import __version__
 
 __all__ = ["DivergenceError", "InconsistentVersionWarning", "LinearModelBase"]
@@ -68,7 +68,20 @@ class DivergenceError(ValueError):
     ... except DivergenceError as exc:
     ...     print("diverged:", "learning_rate=5.0" in str(exc))
     diverged: True
+
+    The losses up to the failure are kept, to show what went wrong:
+
+    >>> try:
+    ...     SimpleRegressor(learning_rate=5.0, optimizer="gd").fit(X, X[:, 0])
+    ... except DivergenceError as exc:
+    ...     print(exc.loss_curve[-1] > exc.loss_curve[0])
+    True
     """
+
+    def __init__(self, message, loss_curve=()):
+        super().__init__(message)
+        #: Training loss after each epoch up to the failure.
+        self.loss_curve = list(loss_curve)
 
 
 class InconsistentVersionWarning(_SklearnVersionWarning):
@@ -453,9 +466,9 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 raise DivergenceError(
                     f"Training diverged at epoch {epoch}: the loss reached {F:.6g}, "
                     f"up from {start:.6g} at the start, with learning_rate="
-                    f"{self.learning_rate!r} (a step of {steps.step:.3g}). Use a "
-                    f"smaller learning_rate, such as {self.learning_rate / 10:g}; "
-                    "1.0 and below converge for full-batch training."
+                    f"{self.learning_rate!r} (a step of {steps.step:.3g}). "
+                    + self._advice(),
+                    loss_curve=[*state["history"], F],
                 )
             monitored = F
             if validation is not None:
@@ -491,8 +504,25 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 **task,
             )
             if stop and not incremental:
-                return True, val_scores, best_theta
-        return False, val_scores, best_theta
+                break
+        else:
+            stop = False
+        # Mini-batch losses are noisy by nature; a full batch has no excuse.
+        if full_batch and not incremental and is_unsettled(losses, start):
+            raise DivergenceError(
+                f"Training did not settle: it stopped at epoch {epoch} with a loss "
+                f"of {F:.6g}, well above the best, {min(losses):.6g}, with "
+                f"learning_rate={self.learning_rate!r}: the steps overshoot. "
+                + self._advice(),
+                loss_curve=state["history"],
+            )
+        return stop, val_scores, best_theta
+
+    def _advice(self):
+        return (
+            f"Use a smaller learning_rate, such as {self.learning_rate / 10:g}; "
+            "1.0 and below converge for full-batch training."
+        )
 
     def _attributes_at(self, obj, theta):
         """``coef_`` and ``intercept_`` of the standardized weights ``theta``."""

@@ -112,7 +112,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         The absolute step size used (on the standardized problem).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also

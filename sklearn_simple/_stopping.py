@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Stopper", "effective_tol", "is_diverging"]
+__all__ = ["Stopper", "effective_tol", "is_diverging", "is_unsettled"]
 
 
 def effective_tol(tol, dtype):
@@ -70,3 +70,22 @@ def is_diverging(losses, start, null, best, window, full_batch):
         significant = recent[-1] > 1e-3 * max(start, null)
         return bool(rising and significant and recent[-1] - recent[0] > 0.1 * best)
     return False
+
+
+def is_unsettled(losses, start):
+    """Whether a finished run ended far above its best loss.
+
+    A run whose steps overshoot can stop for lack of improvement with weights
+    worse than earlier ones. Ending more than a tenth of the way back from the
+    best loss to the starting one is not convergence.
+
+    Examples
+    --------
+    >>> from sklearn_simple._stopping import is_unsettled
+    >>> is_unsettled([5.0, 2.0, 1.0, 1.01], start=10.0)
+    False
+    >>> is_unsettled([5.0, 2.0, 1.0, 4.0], start=10.0)
+    True
+    """
+    best = min(losses)
+    return bool(losses[-1] - best > 0.1 * (start - best))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.datasets import make_regression
+from sklearn.datasets import load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
 
@@ -402,3 +402,18 @@ def test_large_target_mean_keeps_least_squares_precision(regression):
     coef, intercept = _lstsq(X, y + 1e9)
     np.testing.assert_allclose(reg.coef_, coef, rtol=1e-6)
     np.testing.assert_allclose(reg.intercept_, intercept, rtol=1e-12)
+
+
+@pytest.mark.parametrize("learning_rate", [1.8, 1.9])
+def test_overshooting_momentum_is_an_error_not_a_bad_model(learning_rate):
+    X, y = load_diabetes(return_X_y=True)
+    reg = SimpleRegressor(learning_rate=learning_rate)
+    try:
+        reg.fit(X, y)
+    except DivergenceError as exc:
+        assert "learning_rate" in str(exc)
+        assert len(exc.loss_curve) >= 1
+    else:
+        # If it does not raise, the model it returns is the least-squares one.
+        best = LinearRegression().fit(X, y).score(X, y)
+        assert reg.score(X, y) == pytest.approx(best, abs=0.01)

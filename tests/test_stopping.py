@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sklearn_simple._stopping import Stopper, effective_tol, is_diverging
+from sklearn_simple._stopping import Stopper, effective_tol, is_diverging, is_unsettled
 
 
 def test_stops_after_n_epochs_without_relative_improvement():
@@ -61,3 +61,8 @@ def test_converging_losses_are_not_divergence():
 def test_rounding_noise_near_a_zero_loss_is_not_divergence():
     losses = [1e-31, 2e-31, 3e-31, 4e-31, 5e-31, 6e-31]
     assert not is_diverging(losses, 1.0, 1.0, 1e-31, 5, full_batch=True)
+
+
+def test_ending_far_above_the_best_loss_is_unsettled():
+    assert is_unsettled([5.0, 2.0, 1.0, 4.0], start=10.0)
+    assert not is_unsettled([5.0, 2.0, 1.0, 1.5], start=10.0)
