@@ -70,7 +70,7 @@ print(f"learned in {cat.n_iter_} epochs, training accuracy {accuracy:.2f}")
 # sure about) and moves the line up and to the right; lowering it makes the
 # cat more careful.
 sharpness = np.linspace(0, 1, 100)
-fig, ax = plt.subplots(figsize=(8.4, 5.6))
+fig, ax = plt.subplots(figsize=(8.4, 5.6), layout="constrained")
 for label, marker, color in [("approach", "o", "tab:blue"), ("avoid", "^", "tab:red")]:
     mask = action == label
     ax.scatter(
@@ -93,8 +93,7 @@ ax.set(
     title="The cat avoids objects up and right of the line",
 )
 ax.set_aspect("equal")
-ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
-fig.tight_layout()
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
 
 # %%
 # Moving the threshold needs no retraining: the weights stay, only the
