@@ -150,6 +150,23 @@ def _progress_logging(verbose):
             logger.removeHandler(handler)
 
 
+def _check_standardization(mean, scale):
+    """Refuse data whose column statistics overflow, before they poison the loop.
+
+    Without this check an overflowed variance makes the step size NaN, and the
+    run ends in a DivergenceError that blames the learning rate.
+    """
+    overflowed = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
+    if overflowed.size:
+        raise ValueError(
+            f"The weighted mean or variance of column(s) {overflowed.tolist()} of X "
+            f"overflows {scale.dtype.name}: the values of X (or of sample_weight) "
+            "are too large to compute with. Rescale X, e.g. with "
+            "sklearn.preprocessing.MaxAbsScaler, or divide sample_weight by its "
+            "largest value."
+        )
+
+
 class LinearModelBase(BaseEstimator):
     """Shared parameters, validation and training loop of the linear models.
 
@@ -257,6 +274,7 @@ class LinearModelBase(BaseEstimator):
                 )
         if not continuing:
             mean, scale = standardization(X, sw_train, self.fit_intercept)
+            _check_standardization(mean, scale)
             state = {"mean": mean, "scale": scale, "rng": rng, "passes": 0.0}
         obj = Objective(
             X,
@@ -285,6 +303,14 @@ class LinearModelBase(BaseEstimator):
         rule = OPTIMIZERS[self.optimizer]()
         full_batch = self.batch_size is None or self.batch_size >= len(train_rows)
         self._set_step(obj, state, rule, full_batch, len(train_rows), continuing)
+        if not np.isfinite(state["lipschitz"]):
+            # Possible after the standardization check when partial_fit gets
+            # values far larger than the call that fixed the standardization.
+            raise ValueError(
+                f"The curvature of the loss overflows {X.dtype.name}: the values "
+                "of X are too large to compute with. Rescale X, e.g. with "
+                "sklearn.preprocessing.MaxAbsScaler, the same way for every call."
+            )
         validation = None
         if val_rows is not None:
             validation = (val_rows, None if full_batch else X[val_rows], Y, sw)
@@ -349,6 +375,13 @@ class LinearModelBase(BaseEstimator):
         r = obj.raw(theta)
         r_prev = r if theta_prev is theta else obj.raw(theta_prev)
         F = start = obj.value(r, theta)
+        if not np.isfinite(start):
+            raise ValueError(
+                f"The loss is {start} before the first step: the values of X, y or "
+                f"sample_weight are too large to compute it in {obj.X.dtype.name}. "
+                "Rescale them: X e.g. with sklearn.preprocessing.MaxAbsScaler, y by "
+                "dividing it by a constant, sample_weight by its largest value."
+            )
         null = obj.data_loss(np.zeros_like(r))
         losses, val_scores, best_theta = [], [], theta
         done = len(state["history"])

@@ -53,6 +53,13 @@ def check_sample_weight(sample_weight, X, dtype) -> np.ndarray:
             "sample_weight contains NaN or infinity; give every sample a finite, "
             "non-negative weight."
         )
+    # The objective divides by the sum of the weights: it must be finite.
+    if not np.isfinite(sample_weight.sum()):
+        raise ValueError(
+            f"sample_weight sums to infinity in {np.dtype(dtype).name}: the weights "
+            "are too large to add up. Only their ratios matter: divide them all by "
+            "their largest value."
+        )
     if not np.any(sample_weight > 0):
         raise ValueError(
             "sample_weight is zero for every sample, so there is nothing to learn "

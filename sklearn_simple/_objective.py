@@ -55,8 +55,9 @@ def standardization(X, sample_weight, fit_intercept):
     eps = np.finfo(X.dtype).eps
     n = X.shape[0]
     # A column is constant when its variance is within rounding of zero
-    # (the bound scikit-learn's StandardScaler uses).
-    constant = var <= n * eps * var + (n * mean * eps) ** 2
+    # (the bound scikit-learn's StandardScaler uses). An overflowed variance
+    # is not: its infinite scale lets the caller report the overflow.
+    constant = np.isfinite(var) & (var <= n * eps * var + (n * mean * eps) ** 2)
     scale = np.where(constant, 1.0, np.sqrt(var))
     return mean.astype(X.dtype), scale.astype(X.dtype)
 
