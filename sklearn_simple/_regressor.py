@@ -13,105 +13,103 @@ __all__ = ["SimpleRegressor"]
 class SimpleRegressor(RegressorMixin, LinearModelBase):
     """Linear regression learned by an explicit gradient-descent loop.
 
-        The model is ``y = X @ coef_ + intercept_``. Training starts from zero
-        weights, predicts, measures the half squared error against the target,
-        steps against its gradient and repeats until the loss stops improving.
-        It minimises ``sum(sw * (y - X @ w - b) ** 2 / 2) / sum(sw) + alpha / 2 *
-        ||w|| ** 2``, which is :class:`~sklearn.linear_model.Ridge` with
-        ``alpha * sum(sw)`` (and least squares for ``alpha=0``).
+    The model is ``y = X @ coef_ + intercept_``. Training starts from zero
+    weights, predicts, measures the half squared error against the target,
+    steps against its gradient and repeats until the loss stops improving.
+    It minimises ``sum(sw * (y - X @ w - b) ** 2 / 2) / sum(sw) + alpha / 2 *
+    ||w|| ** 2``, which is :class:`~sklearn.linear_model.Ridge` with
+    ``alpha * sum(sw)`` (and least squares for ``alpha=0``).
 
-        Features are standardized implicitly (no copy of ``X``), so the
-        ``learning_rate`` is a multiple of the safe step of the data: 1.0 always
-        converges in full-batch training, whatever the scale of the features.
+    Features are standardized implicitly (no copy of ``X``), so the
+    ``learning_rate`` is a multiple of the safe step of the data: 1.0 always
+    converges in full-batch training, whatever the scale of the features.
 
-        Parameters
-        ----------
-        learning_rate : float, default=1.0
-            Step size as a multiple of ``1 / L``, where ``L`` is the curvature of
-            the loss on the standardized data (estimated by power iteration).
-            Values up to 1.0 converge for full-batch training, values in (1, 2)
-            usually do; larger values diverge and raise :class:`DivergenceError`.
-            The absolute step is stored in ``step_size_``.
-        optimizer : {"nesterov", "gd", "linesearch"}, default="nesterov"
-            ``"gd"``: plain gradient descent, the textbook loop. ``"nesterov"``:
-            accelerated gradient with adaptive restart (far fewer epochs).
-            ``"linesearch"``: Nesterov with a backtracking line search that adapts
-            the step size, starting from ``learning_rate``.
-        alpha : float, default=0.0
-            L2 penalty on the coefficients (not on the intercept).
-        fit_intercept : bool, default=True
-            Whether to learn ``intercept_``; if False the model goes through 0.
-        max_iter : int, default=1000
-            Maximum number of epochs (passes over the training data).
-        tol : float or None, default=1e-4
-            Training stops when the loss (or the validation loss, with early
-            stopping) has not improved by at least ``tol`` relative to the best for
-            ``n_iter_no_change`` epochs. Never taken below what the dtype of ``X``
-            can resolve. ``None`` runs ``max_iter`` epochs.
-        n_iter_no_change : int, default=5
-            Epochs without improvement before stopping.
-        early_stopping : bool, default=False
-            Hold out ``validation_fraction`` of the training data, monitor the loss
-            on it and keep the weights of the best epoch. Ignored by
-            :meth:`partial_fit`.
-        validation_fraction : float, default=0.1
-            Fraction of the samples held out when ``early_stopping=True``.
-        batch_size : int or None, default=None
-            ``None`` trains on all rows at once (full batch, deterministic). An
-            integer trains on shuffled mini-batches of that many rows.
-        shuffle : bool, default=True
-            Whether to shuffle the rows at each epoch (mini-batches only).
-        warm_start : bool, default=False
-            Start ``fit`` from the weights of the previous fit.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the shuffling and the validation split.
-        verbose : int, default=0
-            If positive, log the loss of every epoch to the ``sklearn_simple``
-            logger (shown on standard error unless logging is configured).
+    Parameters
+    ----------
+    learning_rate : float, default=1.0
+        Step size as a multiple of ``1 / L``, where ``L`` is the curvature of
+        the loss on the standardized data (estimated by power iteration).
+        Values up to 1.0 converge for full-batch training, values in (1, 2)
+        usually do; larger values diverge and raise :class:`DivergenceError`.
+        The absolute step is stored in ``step_size_``.
+    optimizer : {"nesterov", "gd", "linesearch"}, default="nesterov"
+        ``"gd"``: plain gradient descent, the textbook loop. ``"nesterov"``:
+        accelerated gradient with adaptive restart (far fewer epochs).
+        ``"linesearch"``: Nesterov with a backtracking line search that adapts
+        the step size, starting from ``learning_rate``.
+    alpha : float, default=0.0
+        L2 penalty on the coefficients (not on the intercept).
+    fit_intercept : bool, default=True
+        Whether to learn ``intercept_``; if False the model goes through 0.
+    max_iter : int, default=1000
+        Maximum number of epochs (passes over the training data).
+    tol : float or None, default=1e-4
+        Training stops when the loss (or the validation loss, with early
+        stopping) has not improved by at least ``tol`` relative to the best for
+        ``n_iter_no_change`` epochs. Never taken below what the dtype of ``X``
+        can resolve. ``None`` runs ``max_iter`` epochs.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before stopping.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, monitor the loss
+        on it and keep the weights of the best epoch. Ignored by
+        :meth:`partial_fit`.
+    validation_fraction : float, default=0.1
+        Fraction of the samples held out when ``early_stopping=True``.
+    batch_size : int or None, default=None
+        ``None`` trains on all rows at once (full batch, deterministic). An
+        integer trains on shuffled mini-batches of that many rows.
+    shuffle : bool, default=True
+        Whether to shuffle the rows at each epoch (mini-batches only).
+    warm_start : bool, default=False
+        Start ``fit`` from the weights of the previous fit.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling and the validation split.
+    verbose : int, default=0
+        If positive, log the loss of every epoch to the ``sklearn_simple``
+        logger (shown on standard error unless logging is configured).
 
-        Attributes
-        ----------
-        coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-            Learned weights.
-        intercept_ : float or ndarray of shape (n_targets,)
-            Learned bias.
-        n_iter_ : int
-            Epochs run (over successive :meth:`partial_fit` calls, their total).
-        loss_curve_ : list of float
-            Training objective after each epoch.
-        best_loss_ : float
-            Smallest value in ``loss_curve_``.
-        validation_scores_ : list of float
-            With early stopping: the negated loss on the validation set after each
-            epoch (greater is better).
-        best_validation_score_ : float
-            With early stopping: the best of ``validation_scores_``.
-        step_size_ : float
-            The absolute step size used (on the standardized problem).
-        n_features_in_ : int
-            Number of features seen during fit.
-        feature_names_in_ : ndarray of shape (n_features_in_,)
-            Names of features seen during fit, when ``X`` has string column names.
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Learned weights.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Learned bias.
+    n_iter_ : int
+        Epochs run (over successive :meth:`partial_fit` calls, their total).
+    loss_curve_ : list of float
+        Training objective after each epoch.
+    best_loss_ : float
+        Smallest value in ``loss_curve_``.
+    validation_scores_ : list of float
+        With early stopping: the negated loss on the validation set after each
+        epoch (greater is better).
+    best_validation_score_ : float
+        With early stopping: the best of ``validation_scores_``.
+    step_size_ : float
+        The absolute step size used (on the standardized problem).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
 
-        See Also
-        --------
-        ThresholdClassifier : The same training loop, for classification.
-        sklearn.linear_model.LinearRegression : Least squares by a direct solver.
-        sklearn.linear_model.SGDRegressor : Linear model fitted by SGD.
+    See Also
+    --------
+    ThresholdClassifier : The same training loop, for classification.
+    sklearn.linear_model.LinearRegression : Least squares by a direct solver.
+    sklearn.linear_model.SGDRegressor : Linear model fitted by SGD.
 
-        Examples
-        --------
-        >>> from typing import ClassVar
-
-    import numpy as np
-        >>> from sklearn_simple import SimpleRegressor
-        >>> X = np.array([[1.0, 2.0], [2.0, 0.0], [3.0, 1.0], [4.0, 3.0]])
-        >>> y = 2.0 * X[:, 0] - 1.0 * X[:, 1] + 0.5
-        >>> reg = SimpleRegressor(tol=1e-10).fit(X, y)
-        >>> np.round(reg.coef_, 4), round(float(reg.intercept_), 4)
-        (array([ 2., -1.]), 0.5)
-        >>> np.round(reg.predict([[5.0, 1.0]]), 4)
-        array([9.5])
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple import SimpleRegressor
+    >>> X = np.array([[1.0, 2.0], [2.0, 0.0], [3.0, 1.0], [4.0, 3.0]])
+    >>> y = 2.0 * X[:, 0] - 1.0 * X[:, 1] + 0.5
+    >>> reg = SimpleRegressor(tol=1e-10).fit(X, y)
+    >>> np.round(reg.coef_, 4), round(float(reg.intercept_), 4)
+    (array([ 2., -1.]), 0.5)
+    >>> np.round(reg.predict([[5.0, 1.0]]), 4)
+    array([9.5])
     """
 
     _validate_kwargs: ClassVar[dict] = {"multi_output": True, "y_numeric": True}
