@@ -226,6 +226,27 @@ class LinearModelBase(BaseEstimator):
             dtype=(np.float64, np.float32),
         )
 
+    def _linear_scores(self, X):
+        """``X @ coef_.T + intercept_`` for validated ``X``; never inf or NaN.
+
+        Finite ``X`` can still overflow the product (values far outside the
+        training range): an error says so instead of returning inf or NaN.
+        """
+        X = self._validate_for_predict(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            coef = self.coef_.astype(X.dtype, copy=False)
+            scores = np.asarray(X @ coef.T) + self.intercept_
+        overflowed = ~np.isfinite(scores)
+        if overflowed.any():
+            n_bad = int(overflowed.reshape(len(scores), -1).any(axis=1).sum())
+            raise ValueError(
+                f"X @ coef_ + intercept_ overflows {scores.dtype.name} for {n_bad} "
+                f"of {len(scores)} samples: their values are far outside the range "
+                "of the training data. Check that X is in the units the model was "
+                "trained on (and scaled the same way)."
+            )
+        return scores
+
     def _fit_public(self, X, y, sample_weight, *, incremental, classes=None):
         _validate_params(self)
         with (

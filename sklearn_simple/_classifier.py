@@ -353,10 +353,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             For two classes, positive scores favour ``classes_[1]``.
         """
-        X = self._validate_for_predict(X)
-        scores = (
-            np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
-        )
+        scores = self._linear_scores(X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     @available_if(_has_proba)
