@@ -421,11 +421,13 @@ class LinearModelBase(BaseEstimator):
                 )
                 steps = rule.advance(steps, restart=False)
             losses.append(F)
+            # partial_fit compares with its own start and the best loss of the
+            # earlier calls, so that a rate diverging call by call is caught.
             if is_diverging(
                 losses,
                 start,
                 null,
-                np.inf if incremental else min(losses),
+                min(start, state["best"]) if incremental else min(losses),
                 self.n_iter_no_change,
                 full_batch and not incremental,
             ):
