@@ -11,6 +11,7 @@ import numpy as np
 import sklearn
 from sklearn.utils._param_validation import (  # private: no public path
     Interval,
+    InvalidParameterError,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "SKLEARN_VERSION",
     "Integral",
     "Interval",
+    "InvalidParameterError",
     "Real",
     "StrOptions",
     "check_sample_weight",
