@@ -483,6 +483,12 @@ class LinearModelBase(BaseEstimator):
 
     def _initial_theta(self, obj, n_features, n_outputs):
         if self.warm_start and hasattr(self, "coef_"):
+            if np.shape(self.coef_)[-1] != n_features:
+                raise ValueError(
+                    f"warm_start=True but the fitted model has "
+                    f"{np.shape(self.coef_)[-1]} features and the new data "
+                    f"{n_features}; set warm_start=False to start afresh."
+                )
             coef = np.asarray(self.coef_, dtype=obj.X.dtype).reshape(-1, n_features).T
             intercept = np.asarray(self.intercept_, dtype=obj.X.dtype).reshape(-1)
             if coef.shape[1] != n_outputs:

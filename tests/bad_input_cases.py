@@ -345,6 +345,15 @@ def _cases_for(est):
             r"curvature of the loss overflows float64.*Rescale X",
             setup=_partial,
         ),
+        Case(
+            est,
+            "fit",
+            "warm start on X with 2 features after 3",
+            _fit(X=lambda X: X[:, :2]),
+            "ValueError",
+            r"fitted model has 3 features and the new data 2; set warm_start=False",
+            setup=_fitted(warm_start=True),
+        ),
         # --- sample_weight
         Case(
             est,
