@@ -199,9 +199,9 @@ class LinearModelBase(BaseEstimator):
         return tags
 
     def __getstate__(self):
-        state = super().__getstate__()
-        state["_sklearn_simple_version"] = __version__
-        return state
+        # A new dict: from Python 3.11 on the parent's state is the live
+        # __dict__, and pickling a model must not add an attribute to it.
+        return {**super().__getstate__(), "_sklearn_simple_version": __version__}
 
     def __setstate__(self, state):
         saved_by = state.pop("_sklearn_simple_version", "unknown")
