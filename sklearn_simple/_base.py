@@ -175,6 +175,23 @@ def _progress_logging(verbose):
             logger.removeHandler(handler)
 
 
+def _check_standardization(mean, scale):
+    """Refuse data whose column statistics overflow, before they poison the loop.
+
+    Without this check an overflowed variance makes the step size NaN, and the
+    run ends in a DivergenceError that blames the learning rate.
+    """
+    overflowed = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
+    if overflowed.size:
+        raise ValueError(
+            f"The weighted mean or variance of column(s) {overflowed.tolist()} of X "
+            f"overflows {scale.dtype.name}: the values of X (or of sample_weight) "
+            "are too large to compute with. Rescale X, e.g. with "
+            "sklearn.preprocessing.MaxAbsScaler, or divide sample_weight by its "
+            "largest value."
+        )
+
+
 class LinearModelBase(CallbackSupportMixin, BaseEstimator):
     """Shared parameters, validation and training loop of the linear models.
 
@@ -207,9 +224,9 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         return tags
 
     def __getstate__(self):
-        state = super().__getstate__()
-        state["_sklearn_simple_version"] = __version__
-        return state
+        # A new dict: from Python 3.11 on the parent's state is the live
+        # __dict__, and pickling a model must not add an attribute to it.
+        return {**super().__getstate__(), "_sklearn_simple_version": __version__}
 
     def __setstate__(self, state):
         saved_by = state.pop("_sklearn_simple_version", "unknown")
@@ -233,6 +250,27 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             accept_sparse=("csr", "csc"),
             dtype=(np.float64, np.float32),
         )
+
+    def _linear_scores(self, X):
+        """``X @ coef_.T + intercept_`` for validated ``X``; never inf or NaN.
+
+        Finite ``X`` can still overflow the product (values far outside the
+        training range): an error says so instead of returning inf or NaN.
+        """
+        X = self._validate_for_predict(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            coef = self.coef_.astype(X.dtype, copy=False)
+            scores = np.asarray(X @ coef.T) + self.intercept_
+        overflowed = ~np.isfinite(scores)
+        if overflowed.any():
+            n_bad = int(overflowed.reshape(len(scores), -1).any(axis=1).sum())
+            raise ValueError(
+                f"X @ coef_ + intercept_ overflows {scores.dtype.name} for {n_bad} "
+                f"of {len(scores)} samples: their values are far outside the range "
+                "of the training data. Check that X is in the units the model was "
+                "trained on (and scaled the same way)."
+            )
+        return scores
 
     @with_callbacks
     def _fit_public(self, X, y, sample_weight, *, incremental, classes=None):
@@ -320,6 +358,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             )
             obj.counter.passes = 2.0 if self.fit_intercept else 1.0  # the statistics
         if not continuing:
+            _check_standardization(obj.mean, obj.scale)
             state = {"mean": obj.mean, "scale": obj.scale, "rng": rng, "passes": 0.0}
         if not continuing:
             theta = self._initial_theta(obj, X.shape[1], Y.shape[1])
@@ -337,6 +376,14 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             )
         rule = OPTIMIZERS[self.optimizer]()
         self._set_step(obj, state, rule, full_batch, len(train_rows), continuing)
+        if not np.isfinite(state["lipschitz"]):
+            # Possible after the standardization check when partial_fit gets
+            # values far larger than the call that fixed the standardization.
+            raise ValueError(
+                f"The curvature of the loss overflows {X.dtype.name}: the values "
+                "of X are too large to compute with. Rescale X, e.g. with "
+                "sklearn.preprocessing.MaxAbsScaler, the same way for every call."
+            )
         validation = None
         if val_rows is not None:
             val_weight = sw[val_rows]
@@ -430,6 +477,13 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         y = self._extrapolate(rule, steps, theta, theta_prev, full_batch)
         evaluation = obj.evaluate(theta, y)
         F = start = evaluation[0] + obj.penalty(theta)
+        if not np.isfinite(start):
+            raise ValueError(
+                f"The loss is {start} before the first step: the values of X, y or "
+                f"sample_weight are too large to compute it in {obj.X.dtype.name}. "
+                "Rescale them: X e.g. with sklearn.preprocessing.MaxAbsScaler, y by "
+                "dividing it by a constant, sample_weight by its largest value."
+            )
         null = obj.null_loss()
         losses, val_scores, best_theta = [], [], theta
         done = len(state["history"])
@@ -455,11 +509,13 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 )
                 steps = rule.advance(steps, restart=False)
             losses.append(F)
+            # partial_fit compares with its own start and the best loss of the
+            # earlier calls, so that a rate diverging call by call is caught.
             if is_diverging(
                 losses,
                 start,
                 null,
-                np.inf if incremental else min(losses),
+                min(start, state["best"]) if incremental else min(losses),
                 self.n_iter_no_change,
                 full_batch and not incremental,
             ):
@@ -540,6 +596,12 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
 
     def _initial_theta(self, obj, n_features, n_outputs):
         if self.warm_start and hasattr(self, "coef_"):
+            if np.shape(self.coef_)[-1] != n_features:
+                raise ValueError(
+                    f"warm_start=True but the fitted model has "
+                    f"{np.shape(self.coef_)[-1]} features and the new data "
+                    f"{n_features}; set warm_start=False to start afresh."
+                )
             coef = np.asarray(self.coef_, dtype=obj.X.dtype).reshape(-1, n_features).T
             intercept = np.asarray(self.intercept_, dtype=obj.X.dtype).reshape(-1)
             if coef.shape[1] != n_outputs:

@@ -267,13 +267,22 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         weight_per_class = np.bincount(
             codes, weights=sample_weight, minlength=n_classes
         )
-        if not continuing and np.count_nonzero(weight_per_class) < 2:
-            raise ValueError(
-                "Only one class has a positive total sample_weight; at least 2 "
-                "classes need positive weight to learn to tell them apart."
-            )
         class_weights = self._class_weights(weight_per_class, incremental, continuing)
         sample_weight = sample_weight * class_weights[codes]
+        # Checked after class_weight, which can zero a class (or all of them:
+        # the loss would then divide by a zero total weight).
+        weighted = np.count_nonzero(weight_per_class * class_weights)
+        if weighted < (1 if continuing else 2):
+            raise ValueError(
+                f"{'No class' if weighted == 0 else 'Only one class'} has a "
+                "positive total sample_weight (times class_weight); "
+                + (
+                    "give some sample a positive weight."
+                    if continuing
+                    else "at least 2 classes need positive weight to learn to "
+                    "tell them apart."
+                )
+            )
         self._check_threshold()
 
         neg, pos = LOSSES[self.loss].targets
@@ -300,6 +309,14 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                 np.count_nonzero(present) * weight_per_class[present]
             )
             return weights
+        if not all(
+            isinstance(w, Real) and np.isfinite(w) and w >= 0
+            for w in self.class_weight.values()
+        ):
+            raise ValueError(
+                f"class_weight={self.class_weight!r} must map classes to finite, "
+                "non-negative numbers (weights multiplying sample_weight)."
+            )
         unknown = set(self.class_weight) - set(self.classes_.tolist())
         if unknown:
             raise ValueError(
@@ -309,6 +326,12 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
 
     def _check_threshold(self):
+        # NaN passes the parameter constraints, but no score is ever >= NaN.
+        if self.threshold != "auto" and np.isnan(self.threshold):
+            raise ValueError(
+                "threshold=nan compares false with every score, so the negative "
+                "class would always be predicted; give a number or 'auto'."
+            )
         if len(self.classes_) > 2:
             if self.threshold != "auto":
                 raise ValueError(
@@ -353,10 +376,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             For two classes, positive scores favour ``classes_[1]``.
         """
-        X = self._validate_for_predict(X)
-        scores = (
-            np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
-        )
+        scores = self._linear_scores(X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     @available_if(_has_proba)
@@ -416,9 +436,11 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             Predicted labels.
         """
         scores = self.decision_function(X)
+        # Before the multiclass branch: a threshold or pos_label set after fit
+        # must be refused there too, not silently ignored.
+        self._check_threshold()
         if scores.ndim == 2:
             return self.classes_[np.argmax(scores, axis=1)]
-        self._check_threshold()
         pos = (
             1
             if self.pos_label is None

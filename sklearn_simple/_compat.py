@@ -12,6 +12,7 @@ import numpy as np
 import sklearn
 from sklearn.utils._param_validation import (  # private: no public path
     Interval,
+    InvalidParameterError,
     StrOptions,
     validate_parameter_constraints,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "CallbackSupportMixin",
     "Integral",
     "Interval",
+    "InvalidParameterError",
     "Real",
     "StrOptions",
     "check_sample_weight",
@@ -100,6 +102,13 @@ def check_sample_weight(sample_weight, X, dtype) -> np.ndarray:
         raise ValueError(
             "sample_weight contains NaN or infinity; give every sample a finite, "
             "non-negative weight."
+        )
+    # The objective divides by the sum of the weights: it must be finite.
+    if not np.isfinite(sample_weight.sum()):
+        raise ValueError(
+            f"sample_weight sums to infinity in {np.dtype(dtype).name}: the weights "
+            "are too large to add up. Only their ratios matter: divide them all by "
+            "their largest value."
         )
     if not np.any(sample_weight > 0):
         raise ValueError(

@@ -52,13 +52,18 @@ def standardization(X, sample_weight, fit_intercept):
             dev = X[rows] - mean_x
             var += sw[rows] @ (dev * dev)
         var /= total
-    eps = np.finfo(X.dtype).eps
-    n = X.shape[0]
+    return mean.astype(X.dtype), _scale(var, mean, X.shape[0], X.dtype)
+
+
+def _scale(var, mean, n_samples, dtype):
+    """Standard deviations, with 1 for constant columns, in ``dtype``."""
+    eps = np.finfo(dtype).eps
     # A column is constant when its variance is within rounding of zero
-    # (the bound scikit-learn's StandardScaler uses).
-    constant = var <= n * eps * var + (n * mean * eps) ** 2
-    scale = np.where(constant, 1.0, np.sqrt(var))
-    return mean.astype(X.dtype), scale.astype(X.dtype)
+    # (the bound scikit-learn's StandardScaler uses). An overflowed variance
+    # is not: its infinite scale lets the caller report the overflow.
+    bound = n_samples * eps * var + (n_samples * mean * eps) ** 2
+    constant = np.isfinite(var) & (var <= bound)
+    return np.where(constant, 1.0, np.sqrt(var)).astype(dtype)
 
 
 class PassCounter:
@@ -299,9 +304,7 @@ class GramObjective(Objective):
         Yc = Y - y_mean
         gram, cross, offset = _centered_gram(X, Yc, sw, mean.astype(X.dtype))
         var = np.maximum(np.diag(gram) / total, 0.0)
-        n, eps = X.shape[0], np.finfo(X.dtype).eps
-        constant = var <= n * eps * var + (n * mean * eps) ** 2
-        scale = np.where(constant, 1.0, np.sqrt(var))
+        scale = _scale(var, mean, X.shape[0], X.dtype)
         super().__init__(
             X,
             Y,

@@ -2,7 +2,6 @@
 
 from typing import ClassVar
 
-import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import LinearModelBase
@@ -208,9 +207,7 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predicted values.
         """
-        X = self._validate_for_predict(X)
-        coef = self.coef_.astype(X.dtype, copy=False)
-        return np.asarray(X @ coef.T) + self.intercept_
+        return self._linear_scores(X)
 
     def _loss_name(self):
         return "squared_error"

@@ -22,7 +22,7 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_simple import SimpleRegressor, ThresholdClassifier
+from sklearn_simple import DivergenceError, SimpleRegressor, ThresholdClassifier
 
 RATES = [0.1, 0.5, 1.0, 1.5]
 CLASSIFICATION = [load_breast_cancer, load_iris, load_wine]
@@ -160,3 +160,62 @@ def test_clone_and_pickle_keep_the_parameters(estimator):
     estimator.set_params(learning_rate=0.3, alpha=0.01)
     for copy in (clone(estimator), pickle.loads(pickle.dumps(estimator))):
         assert copy.get_params() == estimator.get_params()
+
+
+DIVERGED = (
+    r"DivergenceError: Training diverged at epoch \d+.*Use a smaller learning_rate"
+)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_classifier_grid_marks_a_diverging_rate_failed_and_picks_among_the_rest(
+    n_jobs,
+):
+    X, y = load_breast_cancer(return_X_y=True)
+    search = _search(
+        ThresholdClassifier(optimizer="gd"), rates=[0.5, 1e5, 1.0], cv=3
+    ).set_params(n_jobs=n_jobs)
+    with pytest.warns(FitFailedWarning, match=DIVERGED):
+        search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isnan(scores[1]) and np.all(np.isfinite(scores[[0, 2]]))
+    assert search.best_params_["thresholdclassifier__learning_rate"] in (0.5, 1.0)
+    assert search.best_estimator_.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize(
+    "estimator, load",
+    [
+        (SimpleRegressor(learning_rate=1000.0, optimizer="gd"), load_diabetes),
+        (ThresholdClassifier(learning_rate=1e5, optimizer="gd"), load_breast_cancer),
+    ],
+    ids=["regressor", "classifier"],
+)
+def test_cross_validate_where_every_fold_diverges_names_the_cause(estimator, load):
+    X, y = load(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), estimator)
+    with pytest.raises(ValueError, match=rf"(?s)All the 3 fits failed.*{DIVERGED}"):
+        cross_validate(pipe, X, y, cv=3)
+
+
+def test_cross_validated_grid_search_skips_the_diverging_rate_in_every_fold():
+    X, y = load_diabetes(return_X_y=True)
+    search = _search(SimpleRegressor(optimizer="gd"), rates=[1000.0, 1.0], cv=3)
+    with warnings.catch_warnings():
+        # Raised inside each outer fit: tested above.
+        warnings.simplefilter("ignore", FitFailedWarning)
+        result = cross_validate(search, X, y, cv=3, n_jobs=2, return_estimator=True)
+    assert np.all(np.isfinite(result["test_score"]))
+    assert all(
+        inner.best_params_["simpleregressor__learning_rate"] == 1.0
+        for inner in result["estimator"]
+    )
+
+
+def test_cross_validate_with_error_score_raise_reraises_the_divergence():
+    X, y = load_diabetes(return_X_y=True)
+    pipe = make_pipeline(
+        StandardScaler(), SimpleRegressor(learning_rate=1000.0, optimizer="gd")
+    )
+    with pytest.raises(DivergenceError, match=r"Use a smaller learning_rate"):
+        cross_validate(pipe, X, y, cv=3, error_score="raise")
