@@ -2,8 +2,8 @@
 
 import logging
 
-from ._base import DivergenceError, InconsistentVersionWarning
 from ._classifier import ThresholdClassifier
+from ._exceptions import DivergenceError, InconsistentVersionWarning
 from ._regressor import SimpleRegressor
 from ._version import __version__
 
@@ -14,6 +14,9 @@ __all__ = [
     "ThresholdClassifier",
     "__version__",
 ]
+
+# Tracebacks and warnings name the public path, not the private module.
+DivergenceError.__module__ = InconsistentVersionWarning.__module__ = __name__
 
 # A library adds no handler of its own: the application decides where log
 # records go (the estimators attach one only while ``verbose`` asks for it).

@@ -7,7 +7,6 @@ The estimators only say how targets are coded, which loss to use and how to
 turn raw scores into predictions.
 """
 
-import contextlib
 import copy
 import logging
 import time
@@ -18,7 +17,6 @@ from typing import ClassVar
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -33,13 +31,15 @@ from ._compat import (
     with_callbacks,
 )
 from ._compat import validate_params as _validate_params
+from ._context import progress_logging, restored_on_error
+from ._exceptions import DivergenceError, InconsistentVersionWarning
 from ._losses import LOSSES
 from ._objective import GramObjective, Objective, standardization
 from ._optimizers import OPTIMIZERS, STEP_GROWTH, STEP_SHRINK, StepState
 from ._stopping import Stopper, effective_tol, is_diverging, is_unsettled
 from ._version import __version__
 
-__all__ = ["DivergenceError", "InconsistentVersionWarning", "LinearModelBase"]
+__all__ = ["LinearModelBase"]
 
 logger = logging.getLogger("sklearn_simple")
 
@@ -48,131 +48,6 @@ _POWER_ITERATIONS_WARM = 3  # re-estimating it from the last eigenvector
 # Up to this many features, the squared error is trained through its Gram
 # matrix (8 MB of float64 at most): one pass over X instead of two per epoch.
 _GRAM_MAX_FEATURES = 1000
-
-
-class DivergenceError(ValueError):
-    """Training diverged: the loss became non-finite or grew instead of falling.
-
-    Raised by ``fit`` and ``partial_fit`` instead of returning a model with
-    meaningless weights. The estimator is left as it was before the call. In a
-    :class:`~sklearn.model_selection.GridSearchCV` the candidate is recorded
-    as failed (score NaN, with a ``FitFailedWarning``) and the search carries on.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_simple import DivergenceError, SimpleRegressor
-    >>> X = np.arange(20.0).reshape(10, 2)
-    >>> try:
-    ...     SimpleRegressor(learning_rate=5.0, optimizer="gd").fit(X, X[:, 0])
-    ... except DivergenceError as exc:
-    ...     print("diverged:", "learning_rate=5.0" in str(exc))
-    diverged: True
-
-    The losses up to the failure are kept, to show what went wrong:
-
-    >>> try:
-    ...     SimpleRegressor(learning_rate=5.0, optimizer="gd").fit(X, X[:, 0])
-    ... except DivergenceError as exc:
-    ...     print(exc.loss_curve[-1] > exc.loss_curve[0])
-    True
-    """
-
-    def __init__(self, message, loss_curve=()):
-        super().__init__(message)
-        #: Training loss after each epoch up to the failure.
-        self.loss_curve = list(loss_curve)
-
-
-class InconsistentVersionWarning(_SklearnVersionWarning):
-    """A model is unpickled by another version of sklearn-simple than saved it.
-
-    The model may still work, but nothing guarantees it: refit it, or use the
-    version that saved it. A subclass of scikit-learn's own warning of the same
-    name, so that filters set for scikit-learn's catch it too.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from sklearn_simple import InconsistentVersionWarning
-    >>> warning = InconsistentVersionWarning(
-    ...     estimator_name="SimpleRegressor",
-    ...     current_sklearn_version="0.2.0",
-    ...     original_sklearn_version="0.1.0",
-    ... )
-    >>> print(warning)  # doctest: +ELLIPSIS
-    Unpickling SimpleRegressor saved by sklearn-simple 0.1.0 with version 0.2.0...
-    """
-
-    def __str__(self):
-        return (
-            f"Unpickling {self.estimator_name} saved by sklearn-simple "
-            f"{self.original_sklearn_version} with version "
-            f"{self.current_sklearn_version}: this might lead to breaking code "
-            "or invalid results. Refit the model, or load it with the version "
-            "that saved it."
-        )
-
-
-class _Interruption:
-    """Lets the loop ask :func:`_restored_on_error` to keep what it finished."""
-
-    keep = False
-
-
-@contextlib.contextmanager
-def _restored_on_error(estimator):
-    """Put back every attribute of ``estimator`` if the block raises.
-
-    A shallow copy suffices because the training code never modifies a stored
-    array in place; the training state is deep-copied before it is continued.
-    The one exception: a ``fit`` interrupted by the user keeps the weights of
-    its last finished epoch (the loop says so through the yielded object).
-    """
-    saved = dict(estimator.__dict__)
-    interruption = _Interruption()
-    try:
-        yield interruption
-    except BaseException as exc:
-        if not (interruption.keep and isinstance(exc, KeyboardInterrupt)):
-            estimator.__dict__.clear()
-            estimator.__dict__.update(saved)
-        raise
-
-
-def _emits(log):
-    while log is not None:
-        if any(not isinstance(h, logging.NullHandler) for h in log.handlers):
-            return True
-        log = log.parent if log.propagate else None
-    return False
-
-
-@contextlib.contextmanager
-def _progress_logging(verbose):
-    """With ``verbose``, make the package logger's INFO records visible.
-
-    If the application configured no handler for them, one that writes to
-    standard error is attached for the duration of the call and removed after
-    it, as is the logger level: no logging configuration outlives the call.
-    """
-    if not verbose:
-        yield
-        return
-    level = logger.level
-    handler = None
-    if logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
-    if not _emits(logger):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-        if handler is not None:
-            logger.removeHandler(handler)
 
 
 def _check_standardization(mean, scale):
@@ -282,8 +157,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             max_subtasks=1 if incremental else self.max_iter
         )
         with (
-            _restored_on_error(self) as interruption,
-            _progress_logging(self.verbose),
+            restored_on_error(self) as interruption,
+            progress_logging(self.verbose),
             # Overflow in a diverging run is detected and raised as a
             # DivergenceError: numpy's own warnings would only add noise.
             np.errstate(over="ignore", under="ignore", invalid="ignore"),

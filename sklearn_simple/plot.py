@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from ._base import DivergenceError
+from ._exceptions import DivergenceError
 
 __all__ = ["LossCurveDisplay"]
 
