@@ -131,7 +131,8 @@ def partial_fit_chunks(
     >>> from sklearn_simple import SimpleRegressor
     >>> from sklearn_simple.stream import partial_fit_chunks
     >>> rng = np.random.RandomState(0)
-    >>> path = os.path.join(tempfile.mkdtemp(), "X.npy")
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(folder.name, "X.npy")
     >>> X = np.lib.format.open_memmap(path, mode="w+", shape=(20_000, 5))
     >>> X[:] = rng.normal(size=X.shape)
     >>> y = X @ np.arange(1.0, 6.0) + 3.0 + rng.normal(scale=0.1, size=len(X))
@@ -144,6 +145,8 @@ def partial_fit_chunks(
     30
     >>> np.round(model.coef_, 2), round(float(model.intercept_), 2)
     (array([1., 2., 3., 4., 5.]), 3.0)
+    >>> del X, X_disk
+    >>> folder.cleanup()
     """
     if not callable(getattr(estimator, "partial_fit", None)):
         raise TypeError(
