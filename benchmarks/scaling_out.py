@@ -357,6 +357,13 @@ def map_reduce(args):
         np.testing.assert_allclose(dask_epoch(Xd, yd), expected, rtol=1e-8)
         out["dask_threads_epoch_s"] = best_of(lambda: dask_epoch(Xd, yd))
         out["dask_threads_gram_s"] = best_of(lambda: dask_gram(Xd, yd), 3)
+        # Block sums add in another order than numpy's: equal up to rounding.
+        gram, cross = numpy_gram()
+        blocked = dask_gram(Xd, yd)
+        out["gram_max_rel_diff"] = float(
+            np.max(np.abs(blocked - np.column_stack([gram, cross])))
+            / np.max(np.abs(gram))
+        )
     with (
         LocalCluster(
             n_workers=2,
