@@ -40,6 +40,10 @@ def chunk_bounds(n_samples: int, chunk_size: int) -> list[tuple[int, int]]:
     bounds : list of (start, stop) tuples
         The chunks, in row order; ``X[start:stop]`` is one chunk.
 
+    See Also
+    --------
+    partial_fit_chunks : Trains an estimator on these chunks.
+
     Examples
     --------
     >>> from sklearn_simple.stream import chunk_bounds
