@@ -244,7 +244,6 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 # The power iteration starts from a fixed, data-independent
                 # vector, so that weighted and repeated rows get the same step.
                 eigvec=np.random.RandomState(0).randn(X.shape[1]),
-                lipschitz=0.0,
                 best=np.inf,
                 no_improvement=0,
                 history=[],
@@ -325,8 +324,9 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             lipschitz, state["eigvec"] = obj.lipschitz(state["eigvec"], n_power)
         else:
             lipschitz = obj.max_row_curvature(n_rows=n_rows)
-        # partial_fit never takes a larger step than an earlier call did.
-        state["lipschitz"] = max(lipschitz, state["lipschitz"])
+        # Each call steps by the curvature of its own rows: a small chunk (a
+        # larger curvature bound) must not shrink the steps of later ones.
+        state["lipschitz"] = lipschitz
         # A line search carries its adapted step from one partial_fit to the next.
         if not (continuing and rule.line_search and full_batch):
             state["step"] = self.learning_rate / state["lipschitz"]

@@ -271,14 +271,16 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         sample_weight = sample_weight * class_weights[codes]
         # Checked after class_weight, which can zero a class (or all of them:
         # the loss would then divide by a zero total weight).
+        # partial_fit may see one class per chunk (label-sorted streams), as
+        # long as classes= names them all; fit needs two to tell apart.
         weighted = np.count_nonzero(weight_per_class * class_weights)
-        if weighted < (1 if continuing else 2):
+        if weighted < (1 if incremental else 2):
             raise ValueError(
                 f"{'No class' if weighted == 0 else 'Only one class'} has a "
                 "positive total sample_weight (times class_weight); "
                 + (
                     "give some sample a positive weight."
-                    if continuing
+                    if incremental
                     else "at least 2 classes need positive weight to learn to "
                     "tell them apart."
                 )

@@ -240,3 +240,13 @@ def test_float32_stays_float32(breast_cancer):
     clf = ThresholdClassifier().fit(X.astype(np.float32), y)
     assert clf.coef_.dtype == np.float32
     assert clf.decision_function(X.astype(np.float32)).dtype == np.float32
+
+
+def test_partial_fit_accepts_a_first_chunk_of_one_class(breast_cancer):
+    X, y = breast_cancer
+    order = np.argsort(y, kind="stable")  # a label-sorted stream
+    clf = ThresholdClassifier()
+    for _ in range(30):
+        for chunk in np.array_split(order, 4):
+            clf.partial_fit(X[chunk], y[chunk], classes=[0, 1])
+    assert clf.score(X, y) > 0.9

@@ -417,3 +417,17 @@ def test_overshooting_momentum_is_an_error_not_a_bad_model(learning_rate):
         # If it does not raise, the model it returns is the least-squares one.
         best = LinearRegression().fit(X, y).score(X, y)
         assert reg.score(X, y) == pytest.approx(best, abs=0.01)
+
+
+def test_a_small_chunk_does_not_shrink_the_steps_of_later_ones(regression):
+    X, y = regression
+    first, rest = slice(0, 150), slice(150, None)
+    plain = SimpleRegressor().partial_fit(X[first], y[first])
+    with_tiny = SimpleRegressor().partial_fit(X[first], y[first])
+    with_tiny.partial_fit(X[:1], y[:1])
+    assert with_tiny.step_size_ < plain.step_size_ / 2  # one row: large curvature
+    plain.partial_fit(X[rest], y[rest])
+    with_tiny.partial_fit(X[rest], y[rest])
+    # Back to the curvature of ordinary chunks (up to the power iteration's
+    # estimate, warm-started from a different vector): not shrunk for good.
+    assert with_tiny.step_size_ > 0.75 * plain.step_size_
