@@ -444,28 +444,18 @@ class LossCurveDisplay:
         >>> [line.get_label() for line in display.lines_]
         ['learning_rate=0.5', 'learning_rate=1.0', 'learning_rate=3.0 (diverged)']
         """
-        curves, scores, errors, labels = [], [], [], []
+        fitted, labels = [], []
         for params in search.cv_results_["params"]:
             labels.append(_candidate_label(params.items()))
             estimator = clone(search.estimator).set_params(**params)
             try:
-                estimator.fit(X, y, **(fit_params or {}))
+                fitted.append(estimator.fit(X, y, **(fit_params or {})))
             except Exception as exc:
                 # The search's own rule: a failed fit is a result to show
                 # unless the search was told to raise.
                 if search.error_score == "raise":
                     raise
-                curves.append(None)
-                scores.append(None)
-                errors.append(exc)
-                continue
-            model = _fitted_model(estimator)
-            curves.append(model.loss_curve_)
-            scores.append(getattr(model, "validation_scores_", None))
-            errors.append(None)
-        return cls(
-            loss_curves=curves,
-            labels=labels,
-            validation_scores=scores,
-            errors=errors,
-        ).plot(ax=ax, yscale=yscale, **kwargs)
+                fitted.append(exc)
+        return cls.from_estimators(
+            fitted, labels=labels, ax=ax, yscale=yscale, **kwargs
+        )
