@@ -109,6 +109,8 @@ class Objective:
             float(sample_weight.sum()) if normalizer is None else normalizer
         )
         self.counter = PassCounter() if counter is None else counter
+        # Each row's share of the mean loss, in the dtype of X.
+        self._weight = (sample_weight / self.normalizer).astype(X.dtype)
         self._pass_fraction = X.shape[0] / (n_rows_full or X.shape[0])
 
     def batch(self, rows, n_rows):
@@ -163,8 +165,7 @@ class Objective:
         k = x.shape[1]
         same = y is None or y is x
         coef, intercept = self.unstandardize(x if same else np.hstack([x, y]))
-        X, Y, sw, loss = self.X, self.Y, self.sample_weight, self.loss
-        weight = (sw / self.normalizer).astype(X.dtype)
+        X, Y, weight, loss = self.X, self.Y, self._weight, self.loss
         loss_x = loss_y = 0.0
         XtG = np.zeros((X.shape[1], k), dtype=np.float64)
         g_sum = np.zeros(k)
