@@ -194,7 +194,9 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
 
         # Early stopping holds out rows by giving them zero training weight,
         # which needs no copy of X.
-        train_rows, val_rows = np.arange(X.shape[0]), None
+        # Row indices are only needed for mini-batches or a held-out set;
+        # a range stands for all rows without allocating them.
+        train_rows, val_rows = range(X.shape[0]), None
         sw_train = sw
         if self.early_stopping and not incremental:
             train_rows, val_rows = self._validation_split(y, rng)
@@ -377,7 +379,9 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 F = evaluation[0] + obj.penalty(theta)
             else:
                 rows = (
-                    state["rng"].permutation(train_rows) if self.shuffle else train_rows
+                    state["rng"].permutation(train_rows)
+                    if self.shuffle
+                    else np.asarray(train_rows)
                 )
                 theta, theta_prev, F = self._minibatch_epoch(
                     obj, rule, steps, theta, theta_prev, rows

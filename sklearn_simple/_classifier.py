@@ -268,7 +268,8 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             codes, weights=sample_weight, minlength=n_classes
         )
         class_weights = self._class_weights(weight_per_class, incremental, continuing)
-        sample_weight = sample_weight * class_weights[codes]
+        if self.class_weight is not None:
+            sample_weight = sample_weight * class_weights[codes]
         # Checked after class_weight, which can zero a class (or all of them:
         # the loss would then divide by a zero total weight).
         # partial_fit may see one class per chunk (label-sorted streams), as

@@ -96,7 +96,11 @@ def check_sample_weight(sample_weight, X, dtype) -> np.ndarray:
     version (scikit-learn only checks this itself from 1.9 on).
     """
     sample_weight = _check_sample_weight(
-        sample_weight, X, dtype=dtype, ensure_non_negative=True, copy=True
+        sample_weight,
+        X,
+        dtype=dtype,
+        ensure_non_negative=True,
+        copy=sample_weight is not None,
     )
     if not np.all(np.isfinite(sample_weight)):
         raise ValueError(

@@ -12,16 +12,22 @@ the only place that multiplies by ``X`` or ``X.T``; it counts those products in
 ``passes`` (one pass = one product with all rows of ``X``).
 """
 
+from functools import cached_property
+
 import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["GramObjective", "Objective", "standardization"]
 
-_CHUNK_ELEMENTS = 2**18  # rows are processed in blocks of about 2 MB of float64
+# Rows are processed in blocks of about 2 MB of float64: small enough to stay
+# in cache between the two products of an epoch. Loops that make a scratch
+# copy of their block use a quarter of that, to keep the extra memory small.
+_BLOCK_ELEMENTS = 2**18
+_SCRATCH_ELEMENTS = 2**16
 
 
-def _row_blocks(n_samples, n_features):
-    step = max(1, _CHUNK_ELEMENTS // max(n_features, 1))
+def _row_blocks(n_samples, n_features, elements=_BLOCK_ELEMENTS):
+    step = max(1, elements // max(n_features, 1))
     for start in range(0, n_samples, step):
         yield slice(start, min(start + step, n_samples))
 
@@ -48,9 +54,10 @@ def standardization(X, sample_weight, fit_intercept):
         # E[x^2] - E[x]^2 on columns whose mean is large against their spread.
         var = np.zeros(d)
         mean_x = mean.astype(X.dtype)
-        for rows in _row_blocks(X.shape[0], d):
+        for rows in _row_blocks(X.shape[0], d, _SCRATCH_ELEMENTS):
             dev = X[rows] - mean_x
-            var += sw[rows] @ (dev * dev)
+            dev *= dev
+            var += sw[rows] @ dev
         var /= total
     return mean.astype(X.dtype), _scale(var, mean, X.shape[0], X.dtype)
 
@@ -109,9 +116,12 @@ class Objective:
             float(sample_weight.sum()) if normalizer is None else normalizer
         )
         self.counter = PassCounter() if counter is None else counter
-        # Each row's share of the mean loss, in the dtype of X.
-        self._weight = (sample_weight / self.normalizer).astype(X.dtype)
         self._pass_fraction = X.shape[0] / (n_rows_full or X.shape[0])
+
+    @cached_property
+    def _weight(self):
+        """Each row's share of the mean loss, in the dtype of X."""
+        return (self.sample_weight / self.normalizer).astype(self.X.dtype)
 
     def batch(self, rows, n_rows):
         """The objective restricted to ``rows``, scaled as an unbiased estimate."""
@@ -197,8 +207,11 @@ class Objective:
 
     def null_loss(self):
         """Data loss of the all-zero model (every prediction 0)."""
-        per_sample = self.loss.value(self.Y, np.zeros_like(self.Y)).sum(axis=1)
-        return float(self.sample_weight @ per_sample) / self.normalizer
+        total = 0.0
+        for rows in _row_blocks(*self.Y.shape, _SCRATCH_ELEMENTS):
+            per_sample = self.loss.value(self.Y[rows], 0.0).sum(axis=1)
+            total += float(self._weight[rows] @ per_sample)
+        return total
 
     def penalty(self, theta):
         coef = theta[:-1] / self.scale[:, None]
@@ -270,7 +283,7 @@ class Objective:
             )
         else:
             sq = np.empty(X.shape[0])
-            for rows in _row_blocks(X.shape[0], X.shape[1]):
+            for rows in _row_blocks(X.shape[0], X.shape[1], _SCRATCH_ELEMENTS):
                 dev = (X[rows] - self.mean) / self.scale
                 sq[rows] = np.einsum("ij,ij->i", dev, dev)
         self.counter.passes += 1
@@ -302,8 +315,9 @@ class GramObjective(Objective):
         if fit_intercept:
             mean = np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
         y_mean = (sw @ Y) / total if fit_intercept else np.zeros(k)
-        Yc = Y - y_mean
-        gram, cross, offset = _centered_gram(X, Yc, sw, mean.astype(X.dtype))
+        gram, cross, offset, y_square = _centered_gram(
+            X, Y, sw, mean.astype(X.dtype), y_mean.astype(Y.dtype)
+        )
         var = np.maximum(np.diag(gram) / total, 0.0)
         scale = _scale(var, mean, X.shape[0], X.dtype)
         super().__init__(
@@ -323,7 +337,7 @@ class GramObjective(Objective):
         A[-1, -1] = 1.0
         self.A = A
         self.B = np.vstack([cross / scale[:, None] / total, np.zeros((1, k))])
-        self.c = 0.5 * float(sw @ np.sum(Yc * Yc, axis=1)) / total
+        self.c = 0.5 * y_square / total
         self.y_mean = y_mean
 
     def _quadratic(self, theta):
@@ -356,30 +370,38 @@ class GramObjective(Objective):
         return self.loss.curvature * top, start
 
 
-def _centered_gram(X, Y, sw, mean):
-    """``sum(sw * (x - mean) (x - mean).T)``, ``sum(sw * (x - mean) y.T)`` and
-    ``sum(sw * (x - mean))`` in one pass, by blocks of rows (no copy of X)."""
+def _centered_gram(X, Y, sw, mean, y_mean):
+    """Weighted sums over the rows, with ``x`` and ``y`` centered, in one pass.
+
+    Returns ``sum(sw (x - mean) (x - mean).T)``, ``sum(sw (x - mean) (y -
+    y_mean).T)``, ``sum(sw (x - mean))`` and ``sum(sw |y - y_mean|**2)``,
+    computed by blocks of rows: no copy of X and no vector as long as X.
+    """
     d, k = X.shape[1], Y.shape[1]
     if sp.issparse(X):
+        Yc = Y - y_mean
         weighted = X.multiply(sw[:, None]).tocsr()
         total = float(sw.sum())
         col_sums = np.asarray(weighted.sum(axis=0)).ravel()
         gram = np.asarray((X.T @ weighted).todense(), dtype=np.float64)
         gram -= np.outer(col_sums, mean) + np.outer(mean, col_sums)
         gram += total * np.outer(mean, mean)
-        cross = np.asarray(weighted.T @ Y, dtype=np.float64) - np.outer(mean, sw @ Y)
-        return gram, cross, col_sums - total * mean
+        cross = np.asarray(weighted.T @ Yc, dtype=np.float64) - np.outer(mean, sw @ Yc)
+        y_square = float(sw @ np.sum(Yc * Yc, axis=1))
+        return gram, cross, col_sums - total * mean, y_square
     gram = np.zeros((d, d))
     cross = np.zeros((d, k))
     offset = np.zeros(d)
-    root = np.sqrt(sw)
+    y_square = 0.0
     for rows in _row_blocks(X.shape[0], d):
         # Weighting both sides by sqrt(sw) makes the product dev.T @ dev,
         # which numpy computes as a symmetric rank-k update: half the work.
+        root = np.sqrt(sw[rows])
         dev = X[rows] - mean
-        dev *= root[rows, None]
+        dev *= root[:, None]
         gram += dev.T @ dev
-        weighted_root = root[rows]
-        cross += dev.T @ (Y[rows] * weighted_root[:, None])
-        offset += weighted_root @ dev
-    return gram, cross, offset
+        y_dev = (Y[rows] - y_mean) * root[:, None]
+        cross += dev.T @ y_dev
+        offset += root @ dev
+        y_square += float(np.sum(y_dev * y_dev))
+    return gram, cross, offset, y_square

@@ -1,6 +1,7 @@
 """ThresholdClassifier against closed forms and scikit-learn's classifiers."""
 
 import pickle
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -250,3 +251,23 @@ def test_partial_fit_accepts_a_first_chunk_of_one_class(breast_cancer):
         for chunk in np.array_split(order, 4):
             clf.partial_fit(X[chunk], y[chunk], classes=[0, 1])
     assert clf.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("optimizer", ["nesterov", "linesearch"])
+def test_fit_needs_under_five_percent_of_x_in_extra_memory(optimizer):
+    X, y = make_classification(200_000, 100, random_state=0)
+    ThresholdClassifier().fit(X[:1000], y[:1000])  # warm up imports and caches
+    tracemalloc.start()
+    ThresholdClassifier(optimizer=optimizer).fit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.05 * X.nbytes
+
+
+def test_log_loss_epoch_reads_x_once(breast_cancer):
+    X, y = breast_cancer
+    clf = ThresholdClassifier(optimizer="gd", max_iter=7, tol=None).fit(X, y)
+    # Two passes for the column statistics, 10 rounds of power iteration (two
+    # products each) for the safe step, one to evaluate the starting weights,
+    # then one per epoch.
+    assert clf._state["passes"] == 2 + 20 + 1 + 7
