@@ -348,6 +348,10 @@ SEARCH_ETA0 = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 SEARCH_FOLDS = 5
 
 
+def search_name(task: str, n_samples: int, n_features: int) -> str:
+    return f"search-{task}-{short(n_samples)}-{n_features}"
+
+
 def searches(task: str, n_samples: int) -> dict[str, GridSearchCV]:
     """The headline use: a grid over 5 step sizes x 5 folds, ours against SGD.
 

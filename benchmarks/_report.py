@@ -245,7 +245,7 @@ def markdown(results: dict) -> str:
         + ", ".join(f"{k}={v}" for k, v in meta["environment_variables"].items()),
         f"- best of {meta['repeats']} fits per model (fewer once a model's fits "
         f"took {meta['repeat_budget_s']:g} s); memory from one more fit under "
-        "tracemalloc",
+        "tracemalloc (for a peer, only if its fits took less than that)",
         "",
         "Ratios are our fit time divided by the peer's (below 1: ours is faster). "
         "Gaps are to the optimum: the best of an independent reference and every "

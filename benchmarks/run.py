@@ -37,9 +37,9 @@ from _cases import (
     objective,
     r2,
     scores,
+    search_name,
     searches,
     selected,
-    short,
 )
 from _measure import BLAS_VARIABLES, environment, peak_fit_memory, timed_fits
 from _report import print_targets, targets, write_results
@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a small run (1e4 x 20, one repeat) that takes seconds; for CI",
+        help="a small run (5e3 x 20, one fit per model) that takes seconds; for CI",
     )
     parser.add_argument(
         "--out",
@@ -87,7 +87,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--list", action="store_true", help="print the configuration names and exit"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.repeats is not None and args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,11 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     planned_searches = [
         task
         for task in TASKS
-        if selected(f"search-{task}-{short(search_n)}-{search_d}", args.only)
+        if selected(search_name(task, search_n, search_d), args.only)
     ]
     if args.list:
         print("\n".join(c.name for c in plan))
-        print("\n".join(f"search-{t}-{short(search_n)}-{search_d}" for t in TASKS))
+        for task in planned_searches:
+            print(search_name(task, search_n, search_d))
         return 0
     if not plan and not planned_searches:
         print(f"no configuration matches {args.only}; see --list", file=sys.stderr)
@@ -121,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "meta": {
             **environment(),
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "command": " ".join(["run.py", *(sys.argv[1:] if argv is None else argv)]),
             "quick": args.quick,
             "repeats": repeats,
             "repeat_budget_s": REPEAT_BUDGET_S,
@@ -180,14 +184,22 @@ def run_config(config: Config, X, y, repeats: int) -> dict:
         if fit.error is None:
             model = fit.model
             n_iter = getattr(model, "n_iter_", None)
-            peak = peak_fit_memory(estimator, X, y)
+            # Memory takes one more fit: not for a peer too slow to be fitted
+            # twice (its memory is measured on the smaller data sets).
+            peak = (
+                peak_fit_memory(estimator, X, y)
+                if entry["ours"] or sum(fit.times) < REPEAT_BUDGET_S
+                else None
+            )
             entry.update(
                 n_iter=None if n_iter is None else int(np.max(n_iter)),
                 # The core counts its products with X in its private training
                 # state; the standardization's statistics are not counted.
                 passes=model._state["passes"] if entry["ours"] else None,
                 peak_memory_bytes=peak,
-                peak_memory_fraction=peak / record["X_nbytes"],
+                peak_memory_fraction=None
+                if peak is None
+                else peak / record["X_nbytes"],
                 **quality(config.task, X, y, model),
             )
         record["models"].append(entry)
@@ -254,7 +266,7 @@ def _compare(record: dict) -> None:
 
 def run_search(task: str, n_samples: int, n_features: int) -> dict:
     """Time the grid searches of ``task`` on one data set, ours and SGD's."""
-    name = f"search-{task}-{short(n_samples)}-{n_features}"
+    name = search_name(task, n_samples, n_features)
     ((_, X, y),) = datasets(task, n_samples, n_features, ["dense"])
     record = {
         "name": name,
@@ -302,9 +314,11 @@ def _summary(entry: dict) -> str:
     )
     passes = f"  {entry['passes']:.0f} passes" if entry["passes"] is not None else ""
     converged = "" if entry["converged"] else "  NOT CONVERGED"
+    memory = entry["peak_memory_fraction"]
+    memory = "" if memory is None else f"  memory {memory:.3f} X"
     return (
-        f"{entry['name']:32} {entry['fit_time_s']:8.3f} s  {quality_}  "
-        f"memory {entry['peak_memory_fraction']:.3f} X{passes}{converged}"
+        f"{entry['name']:32} {entry['fit_time_s']:8.3f} s  {quality_}"
+        f"{memory}{passes}{converged}"
     )
 
 
