@@ -10,7 +10,7 @@ predictions).
 
 import fnmatch
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,7 +81,11 @@ def short(n: int) -> str:
 
 
 def configs(
-    tasks=TASKS, kinds=KINDS, sizes=SIZES, widths=WIDTHS, only=None
+    tasks: Sequence[str] = TASKS,
+    kinds: Sequence[str] = KINDS,
+    sizes: Sequence[int] = SIZES,
+    widths: Sequence[int] = WIDTHS,
+    only: Sequence[str] | None = None,
 ) -> list[Config]:
     """Every combination, in running order, kept if it matches a pattern of ``only``."""
     every = [
@@ -91,14 +95,14 @@ def configs(
     return [c for c in every if selected(c.name, only)]
 
 
-def selected(name: str, only: list[str] | None) -> bool:
+def selected(name: str, only: Sequence[str] | None) -> bool:
     """Whether ``name`` matches one of the shell-style patterns (all if none)."""
     return not only or any(fnmatch.fnmatchcase(name, pattern) for pattern in only)
 
 
 # ---------------------------------------------------------------------- data
 def datasets(
-    task: str, n_samples: int, n_features: int, kinds, seed: int = 0
+    task: str, n_samples: int, n_features: int, kinds: Sequence[str], seed: int = 0
 ) -> Iterator[tuple[str, np.ndarray | sp.csr_matrix, np.ndarray]]:
     """Yield ``(kind, X, y)`` for each of ``kinds``.
 
@@ -225,31 +229,34 @@ def scores(X, coef, intercept) -> np.ndarray:
     coef = np.asarray(coef, dtype=np.float64).ravel()
     intercept = float(np.asarray(intercept, dtype=np.float64).ravel()[0])
     if sp.issparse(X):
-        return X.astype(np.float64) @ coef + intercept
+        return X.astype(np.float64, copy=False) @ coef + intercept
     out = np.empty(X.shape[0])
     for rows in _blocks(X.shape[0]):
-        out[rows] = X[rows].astype(np.float64) @ coef + intercept
+        out[rows] = X[rows].astype(np.float64, copy=False) @ coef + intercept
     return out
 
 
 def _transposed_product(X, g) -> np.ndarray:
     """``X.T @ g`` in float64, without a float64 copy of ``X``."""
     if sp.issparse(X):
-        return X.astype(np.float64).T @ g
-    return sum(X[rows].astype(np.float64).T @ g[rows] for rows in _blocks(X.shape[0]))
+        return X.astype(np.float64, copy=False).T @ g
+    return sum(
+        X[rows].astype(np.float64, copy=False).T @ g[rows]
+        for rows in _blocks(X.shape[0])
+    )
 
 
 def _centered_gram(X) -> tuple[np.ndarray, np.ndarray]:
     """Column means and ``(X - mean).T @ (X - mean)``, in float64."""
     n = X.shape[0]
     if sp.issparse(X):
-        X = X.astype(np.float64)
+        X = X.astype(np.float64, copy=False)
         mean = np.asarray(X.mean(axis=0)).ravel()
         return mean, (X.T @ X).toarray() - n * np.outer(mean, mean)
     mean = _transposed_product(X, np.full(n, 1.0 / n))
     gram = np.zeros((X.shape[1], X.shape[1]))
     for rows in _blocks(n):
-        block = X[rows].astype(np.float64) - mean
+        block = X[rows].astype(np.float64, copy=False) - mean
         gram += block.T @ block
     return mean, gram
 

@@ -122,6 +122,7 @@ def environment() -> dict:
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
+        "load_average": load_average(),
         "versions": {name: _version(name) for name in _PACKAGES},
         "git_commit": _git_commit(),
         "blas": [
@@ -143,6 +144,15 @@ def environment() -> dict:
             name: os.environ.get(name) for name in BLAS_VARIABLES
         },
     }
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages: above the core count, timings
+    share the machine with other work and BLAS threads wait for each other."""
+    try:
+        return [round(load, 2) for load in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
 
 
 def _cpu_model() -> str:

@@ -41,7 +41,13 @@ from _cases import (
     searches,
     selected,
 )
-from _measure import BLAS_VARIABLES, environment, peak_fit_memory, timed_fits
+from _measure import (
+    BLAS_VARIABLES,
+    environment,
+    load_average,
+    peak_fit_memory,
+    timed_fits,
+)
 from _report import print_targets, targets, write_results
 from sklearn.exceptions import ConvergenceWarning
 
@@ -147,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     for task in planned_searches:
         results["searches"].append(run_search(task, search_n, search_d))
     results["meta"]["wall_time_s"] = round(time.perf_counter() - start, 1)
+    results["meta"]["load_average_at_end"] = load_average()
     results["targets"] = targets(results["configs"])
 
     paths = write_results(results, args.out)
