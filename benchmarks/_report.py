@@ -15,6 +15,12 @@ QUALITY = {
     "regression": ("r2", "r2_gap"),
     "classification": ("objective", "objective_gap"),
 }
+_LABELS = {
+    "r2": "R²",
+    "r2_gap": "R² gap",
+    "objective": "objective",
+    "objective_gap": "objective gap",
+}
 _DENSE_KINDS = ("dense", "float32", "badscale")
 HEADLINE_SHAPE = (1_000_000, 100)
 
@@ -115,7 +121,7 @@ def _worst_memory(configs, model) -> dict:
     is a sizeable part of X, and sparse data at 1 % density holds one value
     per row, so that any vector of n_samples is as large as X itself.
     """
-    worst, where = None, f"dense {HEADLINE_SHAPE[0]:.0e} x {HEADLINE_SHAPE[1]}"
+    worst, where = None, "dense kinds at 1e6 x 100"
     for config in configs:
         entry = _model(config, model)
         if (
@@ -223,7 +229,8 @@ def markdown(results: dict) -> str:
         "Gaps are to the optimum: the best of an independent reference and every "
         "model (R2 below it for regression; mean log loss + penalty above it for "
         "classification). Memory is the peak of allocations during the fit, as a "
-        "fraction of the bytes of X.",
+        "fraction of the bytes of X. Passes are the products with all rows of X "
+        "that the core counts (not the two that compute the column statistics).",
         "",
         "## Targets",
         "",
@@ -320,7 +327,7 @@ def _task_tables(task: str, configs: list[dict]) -> list[str]:
                 "ours",
                 "fit (s)",
                 "passes",
-                gap.replace("_", " "),
+                _LABELS[gap],
                 "memory / X",
                 *(f"/ {peer}" for peer in peers),
             ],
@@ -338,8 +345,8 @@ def _task_tables(task: str, configs: list[dict]) -> list[str]:
                 "passes",
                 "memory / X",
                 "converged",
-                value,
-                gap.replace("_", " "),
+                _LABELS[value],
+                _LABELS[gap],
                 "accuracy",
                 "warnings",
             ],
