@@ -227,7 +227,6 @@ def run_config(config: Config, X, y, repeats: int) -> dict:
             )
         record["models"].append(entry)
         print(f"{config.name:34} {_summary(entry)}", flush=True)
-        del fit
     _compare(record)
     return record
 
