@@ -405,7 +405,7 @@ def plot(configs: list[dict], path: Path) -> None:
     fig, axes = plt.subplots(
         len(tasks),
         len(kinds),
-        figsize=(4 * len(kinds), 3.5 * len(tasks)),
+        figsize=(4 * len(kinds) + 2.5, 3.5 * len(tasks)),
         squeeze=False,
         sharex=True,
         layout="constrained",
@@ -438,7 +438,12 @@ def plot(configs: list[dict], path: Path) -> None:
             ylabel="fit time (s)",
         )
         ax.grid(True, which="both", alpha=0.3)
-        if j == 0 and ax.lines:  # the models are the same across a row
-            ax.legend(fontsize=7)
+        if j == len(kinds) - 1:  # one legend per row, outside: same models
+            ax.legend(
+                *axes[i][0].get_legend_handles_labels(),
+                loc="upper left",
+                bbox_to_anchor=(1.02, 1.0),
+                fontsize=7,
+            )
     fig.savefig(path, dpi=110)
     plt.close(fig)
