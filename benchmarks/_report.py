@@ -234,7 +234,8 @@ def markdown(results: dict) -> str:
         "model (R2 below it for regression; mean log loss + penalty above it for "
         "classification). Memory is the peak of allocations during the fit, as a "
         "fraction of the bytes of X. Passes are the products with all rows of X "
-        "that the core counts (not the two that compute the column statistics).",
+        "that the core counts, the column statistics and the step-size estimate "
+        "included.",
         "",
         "## Targets",
         "",
