@@ -32,6 +32,21 @@ def _row_blocks(n_samples, n_features, elements=_BLOCK_ELEMENTS):
         yield slice(start, min(start + step, n_samples))
 
 
+def _centered_blocks(X, mean, elements):
+    """``(rows, X[rows] - mean)`` block by block, in one reused scratch array.
+
+    Allocating a fresh block each time costs page faults that can take longer
+    than the arithmetic on it. The yielded array is overwritten by the next
+    block: use it before asking for the next.
+    """
+    d = X.shape[1]
+    scratch = np.empty((max(1, elements // max(d, 1)), d), dtype=X.dtype)
+    for rows in _row_blocks(X.shape[0], d, elements):
+        dev = scratch[: rows.stop - rows.start]
+        np.subtract(X[rows], mean, out=dev)
+        yield rows, dev
+
+
 def standardization(X, sample_weight, fit_intercept):
     """Weighted column means and scales of ``X``, in ``X``'s dtype.
 
@@ -54,8 +69,7 @@ def standardization(X, sample_weight, fit_intercept):
         # E[x^2] - E[x]^2 on columns whose mean is large against their spread.
         var = np.zeros(d)
         mean_x = mean.astype(X.dtype)
-        for rows in _row_blocks(X.shape[0], d, _SCRATCH_ELEMENTS):
-            dev = X[rows] - mean_x
+        for rows, dev in _centered_blocks(X, mean_x, _SCRATCH_ELEMENTS):
             dev *= dev
             var += sw[rows] @ dev
         var /= total
@@ -283,8 +297,8 @@ class Objective:
             )
         else:
             sq = np.empty(X.shape[0])
-            for rows in _row_blocks(X.shape[0], X.shape[1], _SCRATCH_ELEMENTS):
-                dev = (X[rows] - self.mean) / self.scale
+            for rows, dev in _centered_blocks(X, self.mean, _SCRATCH_ELEMENTS):
+                dev /= self.scale
                 sq[rows] = np.einsum("ij,ij->i", dev, dev)
         self.counter.passes += 1
         sq = np.maximum(sq, 0.0) + (1.0 if self.fit_intercept else 0.0)
@@ -393,11 +407,10 @@ def _centered_gram(X, Y, sw, mean, y_mean):
     cross = np.zeros((d, k))
     offset = np.zeros(d)
     y_square = 0.0
-    for rows in _row_blocks(X.shape[0], d):
+    for rows, dev in _centered_blocks(X, mean, _BLOCK_ELEMENTS):
         # Weighting both sides by sqrt(sw) makes the product dev.T @ dev,
         # which numpy computes as a symmetric rank-k update: half the work.
         root = np.sqrt(sw[rows])
-        dev = X[rows] - mean
         dev *= root[:, None]
         gram += dev.T @ dev
         y_dev = (Y[rows] - y_mean) * root[:, None]
