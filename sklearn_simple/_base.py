@@ -518,7 +518,9 @@ class LinearModelBase(BaseEstimator):
         step = steps.step
         if rule.line_search:
             f_y = obj.data_loss(ry)
-            step *= STEP_GROWTH
+            # Bounded: where the loss is flat (an exact fit) every trial is
+            # accepted, and the step would grow to inf, then make NaN forever.
+            step = min(step * STEP_GROWTH, np.sqrt(np.finfo(theta.dtype).max))
         while True:
             x = obj.prox(y - step * grad, step)
             rx = obj.raw(x)
