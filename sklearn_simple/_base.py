@@ -220,6 +220,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 state["mean"],
                 state["scale"],
                 self.fit_intercept,
+                constant=state["constant"],
             )
         elif (
             loss.name == "squared_error"
@@ -229,14 +230,28 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         ):
             obj = GramObjective(X, Y, sw_train, loss, self.alpha, self.fit_intercept)
         else:
-            mean, scale = standardization(X, sw_train, self.fit_intercept)
+            mean, scale, constant = standardization(X, sw_train, self.fit_intercept)
             obj = Objective(
-                X, Y, sw_train, loss, self.alpha, mean, scale, self.fit_intercept
+                X,
+                Y,
+                sw_train,
+                loss,
+                self.alpha,
+                mean,
+                scale,
+                self.fit_intercept,
+                constant=constant,
             )
             obj.counter.passes = 2.0 if self.fit_intercept else 1.0  # the statistics
         if not continuing:
             _check_standardization(obj.mean, obj.scale)
-            state = {"mean": obj.mean, "scale": obj.scale, "rng": rng, "passes": 0.0}
+            state = {
+                "mean": obj.mean,
+                "scale": obj.scale,
+                "constant": obj.constant,
+                "rng": rng,
+                "passes": 0.0,
+            }
         if not continuing:
             theta = self._initial_theta(obj, X.shape[1], Y.shape[1])
             state.update(
@@ -275,6 +290,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 obj.mean,
                 obj.scale,
                 self.fit_intercept,
+                constant=obj.constant,
                 counter=obj.counter,
                 n_rows_full=X.shape[0],
             )
@@ -312,6 +328,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         if validation is not None:
             self.validation_scores_ = val_scores
             self.best_validation_score_ = max(val_scores)
+        if best_theta is not None:
             # Momentum belongs to the last iterate, not to the best one.
             state["theta"] = state["theta_prev"] = best_theta
         self._finish(obj, state, state["theta"])
@@ -339,8 +356,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         """Run the epochs; the state holds the last finished one at any time.
 
         Returns whether the stopping rule (or a callback) ended the run, the
-        validation scores and the weights of the best validation epoch (with
-        early stopping). ``hooks`` is the callback context and the task's data.
+        validation scores, and the weights to keep instead of the last ones, or
+        None. ``hooks`` is the callback context and the task's data.
         """
         callbacks, task = hooks
         tol = effective_tol(self.tol, obj.X.dtype)
@@ -362,7 +379,11 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 "dividing it by a constant, sample_weight by its largest value."
             )
         null = obj.null_loss()
-        losses, val_scores, best_theta = [], [], theta
+        # The weights to keep in the end, when not the last ones: those of the
+        # best validation epoch, or of the lowest loss for a non-smooth loss.
+        keep_best = not incremental and not obj.loss.smooth
+        best_theta = theta if validation is not None or keep_best else None
+        losses, val_scores, best_F = [], [], start
         done = len(state["history"])
         tic = time.perf_counter()
         for epoch in range(done + 1, done + 1 + (1 if incremental else self.max_iter)):
@@ -411,6 +432,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 if not val_scores or -monitored > max(val_scores):
                     best_theta = theta
                 val_scores.append(-monitored)
+            elif keep_best and F < best_F:
+                best_theta, best_F = theta, F
             stop = stopper.update(monitored)
             state.update(
                 theta=theta,
@@ -443,7 +466,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         else:
             stop = False
         # Mini-batch losses are noisy by nature; a full batch has no excuse.
-        if full_batch and not incremental and is_unsettled(losses, start):
+        unsettled = obj.loss.smooth and is_unsettled(losses, start)
+        if full_batch and not incremental and unsettled:
             raise DivergenceError(
                 f"Training did not settle: it stopped at epoch {epoch} with a loss "
                 f"of {F:.6g}, well above the best, {min(losses):.6g}, with "
@@ -508,7 +532,11 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         of the objective, which restarts the momentum).
         """
         _, loss_y, grad = evaluation
-        step = steps.step * (STEP_GROWTH if rule.line_search else 1.0)
+        step = steps.step
+        if rule.line_search:
+            # Bounded: where the loss is flat (an exact fit) every trial is
+            # accepted, and the step would grow to inf, then make NaN forever.
+            step = min(step * STEP_GROWTH, np.sqrt(np.finfo(theta.dtype).max))
         while True:
             x = obj.prox(y - step * grad, step)
             # Restart the momentum when the step went against its direction.

@@ -4,7 +4,8 @@ Each loss is a pure function pair of the target ``y`` and the raw score ``p``,
 applied element-wise: ``value(y, p)`` and ``derivative(y, p)`` (the derivative
 with respect to ``p``). The objective turns these into a gradient with respect
 to the weights. ``curvature`` bounds the second derivative, which is what the
-safe step size is built from; ``targets`` says how class labels are coded.
+safe step size is built from; ``targets`` says how class labels are coded;
+``smooth`` says whether the derivative is continuous.
 """
 
 import numpy as np
@@ -27,6 +28,7 @@ class SquaredError:
     """
 
     name = "squared_error"
+    smooth = True
     curvature = 1.0
     targets = (-1.0, 1.0)  # class coding when used by a classifier
 
@@ -53,6 +55,7 @@ class LogLoss:
     """
 
     name = "log_loss"
+    smooth = True
     curvature = 0.25
     targets = (0.0, 1.0)
 
@@ -83,6 +86,9 @@ class Hinge:
     """
 
     name = "hinge"
+    # Not differentiable: a fixed-step subgradient method does not descend
+    # monotonically, so training keeps the best epoch's weights.
+    smooth = False
     curvature = 1.0
     targets = (-1.0, 1.0)
 

@@ -48,11 +48,11 @@ def _centered_blocks(X, mean, elements):
 
 
 def standardization(X, sample_weight, fit_intercept):
-    """Weighted column means and scales of ``X``, in ``X``'s dtype.
+    """Weighted column means and scales of ``X`` (in its dtype), constant columns.
 
     Without an intercept the columns are not centered (the model must go
     through the origin), so ``mean`` is zero and ``scale`` is the weighted root
-    mean square. Constant columns get scale 1.
+    mean square. Constant columns get scale 1 and are flagged in ``constant``.
     """
     sw = sample_weight.astype(X.dtype, copy=False)
     total = float(sample_weight.sum())
@@ -73,18 +73,18 @@ def standardization(X, sample_weight, fit_intercept):
             dev *= dev
             var += sw[rows] @ dev
         var /= total
-    return mean.astype(X.dtype), _scale(var, mean, X.shape[0], X.dtype)
+    return (mean.astype(X.dtype), *_scale(var, mean, X.shape[0], X.dtype))
 
 
 def _scale(var, mean, n_samples, dtype):
-    """Standard deviations, with 1 for constant columns, in ``dtype``."""
+    """Standard deviations (1 for constant columns, in ``dtype``), constant columns."""
     eps = np.finfo(dtype).eps
     # A column is constant when its variance is within rounding of zero
     # (the bound scikit-learn's StandardScaler uses). An overflowed variance
     # is not: its infinite scale lets the caller report the overflow.
     bound = n_samples * eps * var + (n_samples * mean * eps) ** 2
     constant = np.isfinite(var) & (var <= bound)
-    return np.where(constant, 1.0, np.sqrt(var)).astype(dtype)
+    return np.where(constant, 1.0, np.sqrt(var)).astype(dtype), constant
 
 
 class PassCounter:
@@ -102,6 +102,10 @@ class Objective:
     The normalizer is ``sum(sw)`` for the full data; a mini-batch uses
     ``len(batch) * sum(sw) / n`` so that its gradient is an unbiased estimate
     of the full one even when the batch's own weights sum to zero.
+
+    The weights of ``constant`` columns stay at 0: their gradient is zero in
+    exact arithmetic, and in floating point ``X @ coef - mean @ coef`` would
+    cancel catastrophically on a constant far from 0, so it is set to 0.
     """
 
     def __init__(
@@ -114,6 +118,7 @@ class Objective:
         mean,
         scale,
         fit_intercept,
+        constant=None,
         normalizer=None,
         counter=None,
         n_rows_full=None,
@@ -125,6 +130,7 @@ class Objective:
         self.alpha = alpha
         self.mean = mean
         self.scale = scale
+        self.constant = np.zeros(len(scale), bool) if constant is None else constant
         self.fit_intercept = fit_intercept
         self.normalizer = (
             float(sample_weight.sum()) if normalizer is None else normalizer
@@ -148,6 +154,7 @@ class Objective:
             self.mean,
             self.scale,
             self.fit_intercept,
+            constant=self.constant,
             normalizer=len(rows) * self.normalizer / n_rows,
             counter=self.counter,
             n_rows_full=n_rows,
@@ -166,6 +173,9 @@ class Objective:
         theta = np.empty((coef.shape[0] + 1, coef.shape[1]), dtype=self.X.dtype)
         theta[:-1] = coef * self.scale[:, None]
         theta[-1] = intercept + self.mean @ coef if self.fit_intercept else 0.0
+        # On these rows a constant column's term is part of the intercept.
+        if self.fit_intercept:
+            theta[:-1][self.constant] = 0.0
         return theta
 
     def evaluate(self, x, y=None):
@@ -216,6 +226,7 @@ class Objective:
         """The gradient for ``theta`` from ``X.T @ G`` and ``sum(G)``."""
         grad = np.empty((XtG.shape[0] + 1, XtG.shape[1]), dtype=dtype)
         grad[:-1] = (XtG - self.mean[:, None] * g_sum) / self.scale[:, None]
+        grad[:-1][self.constant] = 0.0
         grad[-1] = g_sum if self.fit_intercept else 0.0
         return grad
 
@@ -333,7 +344,7 @@ class GramObjective(Objective):
             X, Y, sw, mean.astype(X.dtype), y_mean.astype(Y.dtype)
         )
         var = np.maximum(np.diag(gram) / total, 0.0)
-        scale = _scale(var, mean, X.shape[0], X.dtype)
+        scale, constant = _scale(var, mean, X.shape[0], X.dtype)
         super().__init__(
             X,
             Y,
@@ -343,6 +354,7 @@ class GramObjective(Objective):
             mean.astype(X.dtype),
             scale.astype(X.dtype),
             fit_intercept,
+            constant=constant,
         )
         self.counter.passes = 2.0 if fit_intercept else 1.0
         A = np.empty((d + 1, d + 1))
@@ -361,6 +373,7 @@ class GramObjective(Objective):
         At = self.A @ t
         value = 0.5 * np.sum(t * At) - np.sum(self.B * t) + self.c
         grad = At - self.B
+        grad[:-1][self.constant] = 0.0
         if not self.fit_intercept:
             grad[-1] = 0.0
         # Rounding can take the last digits of a zero loss below zero.

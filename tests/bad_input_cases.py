@@ -354,6 +354,13 @@ def _cases_for(est):
             r"fitted model has 3 features and the new data 2; set warm_start=False",
             setup=_fitted(warm_start=True),
         ),
+        Case(
+            est,
+            "fit",
+            "all-zero X, fit_intercept=False, optimizer='linesearch'",
+            _fit(X=np.zeros_like),
+            setup=_new(fit_intercept=False, optimizer="linesearch"),
+        ),
         # --- sample_weight
         Case(
             est,
@@ -698,6 +705,13 @@ REGRESSOR_CASES = [
     ),
     Case(
         REG,
+        "fit",
+        "exact-fit target, optimizer='linesearch', tol=None, max_iter=2000",
+        _exact_fit,
+        setup=_new(optimizer="linesearch", tol=None, max_iter=2000),
+    ),
+    Case(
+        REG,
         "partial_fit",
         "2 targets after a call with 1",
         _partial_fit(y=lambda y: np.column_stack([y, y])),
@@ -739,6 +753,14 @@ CLASSIFIER_CASES = [
         _fit(y=lambda y: np.column_stack([y, y])),
         "ValueError",
         r"y should be a 1d array",
+    ),
+    Case(
+        CLF,
+        "fit",
+        "separable classes, loss='hinge', optimizer='linesearch', tol=None, "
+        "max_iter=2000",
+        _fit(X=lambda X: X * 100),
+        setup=_new(loss="hinge", optimizer="linesearch", tol=None, max_iter=2000),
     ),
     Case(CLF, "fit", "string labels", _fit(y=lambda y: np.array(["no", "yes"])[y])),
     Case(CLF, "fit", "boolean labels", _fit(y=lambda y: y.astype(bool))),

@@ -18,8 +18,8 @@ def _problem(sparse=False, fit_intercept=True, loss="squared_error", alpha=0.3):
     lo = LOSSES[loss]()
     Y = rng.choice(lo.targets, size=(60, 2))
     sw = rng.uniform(0.5, 2, size=60)
-    mean, scale = standardization(X, sw, fit_intercept)
-    obj = Objective(X, Y, sw, lo, alpha, mean, scale, fit_intercept)
+    mean, scale, constant = standardization(X, sw, fit_intercept)
+    obj = Objective(X, Y, sw, lo, alpha, mean, scale, fit_intercept, constant)
     return obj, rng
 
 
@@ -27,7 +27,7 @@ def test_weighted_statistics_match_numpy():
     rng = np.random.RandomState(1)
     X = rng.randn(50, 3) * [1, 1e3, 1e-3] + [1e6, 0, 1]
     sw = rng.uniform(0, 3, size=50)
-    mean, scale = standardization(X, sw, fit_intercept=True)
+    mean, scale, _ = standardization(X, sw, fit_intercept=True)
     expected_mean = np.average(X, axis=0, weights=sw)
     expected_std = np.sqrt(np.average((X - expected_mean) ** 2, axis=0, weights=sw))
     np.testing.assert_allclose(mean, expected_mean, rtol=1e-12)
@@ -36,13 +36,14 @@ def test_weighted_statistics_match_numpy():
 
 def test_constant_column_gets_unit_scale():
     X = np.column_stack([np.full(10, 0.1), np.arange(10.0)])
-    _, scale = standardization(X, np.ones(10), fit_intercept=True)
+    _, scale, constant = standardization(X, np.ones(10), fit_intercept=True)
     assert scale[0] == 1.0
+    np.testing.assert_array_equal(constant, [True, False])
 
 
 def test_without_intercept_columns_are_scaled_but_not_centered():
     X = np.array([[1.0, 2.0], [3.0, 4.0]])
-    mean, scale = standardization(X, np.ones(2), fit_intercept=False)
+    mean, scale, _ = standardization(X, np.ones(2), fit_intercept=False)
     np.testing.assert_array_equal(mean, 0.0)
     np.testing.assert_allclose(scale, np.sqrt((X**2).mean(axis=0)))
 
@@ -107,8 +108,22 @@ def test_prox_is_the_minimiser_of_the_penalised_step():
 def test_standardize_inverts_unstandardize():
     obj, rng = _problem()
     theta = rng.randn(6, 2)
+    theta[:-1][obj.constant] = 0.0  # the weights training can produce
     coef, intercept = obj.unstandardize(theta)
     np.testing.assert_allclose(obj.standardize(coef, intercept), theta, rtol=1e-10)
+
+
+def test_standardize_moves_a_constant_columns_term_into_the_intercept():
+    obj, rng = _problem()
+    assert obj.constant.any()
+    coef = rng.randn(5, 2)
+    theta = obj.standardize(coef, np.zeros(2))
+    np.testing.assert_array_equal(theta[:-1][obj.constant], 0.0)
+    # Same predictions on the rows: same loss.
+    refit_coef, refit_intercept = obj.unstandardize(theta)
+    np.testing.assert_allclose(
+        obj.X @ refit_coef + refit_intercept, obj.X @ coef, rtol=1e-10
+    )
 
 
 def test_lipschitz_matches_the_largest_eigenvalue():
@@ -152,7 +167,7 @@ def _gram_and_rowwise(sparse=False, fit_intercept=True, y_offset=0.0):
 @pytest.mark.parametrize("fit_intercept", [False, True])
 def test_gram_form_equals_the_row_wise_squared_error(sparse, fit_intercept):
     gram, rowwise, theta = _gram_and_rowwise(sparse, fit_intercept)
-    expected_mean, expected_scale = standardization(
+    expected_mean, expected_scale, _ = standardization(
         rowwise.X, rowwise.sample_weight, fit_intercept
     )
     np.testing.assert_allclose(gram.mean, expected_mean, rtol=1e-12, atol=1e-12)
