@@ -220,7 +220,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 state["mean"],
                 state["scale"],
                 self.fit_intercept,
-                constant=state["constant"],
+                # A column constant in the first chunk may vary in later ones:
+                # only a single fit holds its weight at 0.
             )
         elif (
             loss.name == "squared_error"
@@ -245,13 +246,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             obj.counter.passes = 2.0 if self.fit_intercept else 1.0  # the statistics
         if not continuing:
             _check_standardization(obj.mean, obj.scale)
-            state = {
-                "mean": obj.mean,
-                "scale": obj.scale,
-                "constant": obj.constant,
-                "rng": rng,
-                "passes": 0.0,
-            }
+            state = {"mean": obj.mean, "scale": obj.scale, "rng": rng, "passes": 0.0}
         if not continuing:
             theta = self._initial_theta(obj, X.shape[1], Y.shape[1])
             state.update(

@@ -434,3 +434,14 @@ def test_a_small_chunk_does_not_shrink_the_steps_of_later_ones(regression):
     # Back to the curvature of ordinary chunks (up to the power iteration's
     # estimate, warm-started from a different vector): not shrunk for good.
     assert with_tiny.step_size_ > 0.75 * plain.step_size_
+
+
+def test_partial_fit_learns_a_feature_constant_in_the_first_chunk(rng):
+    X = rng.randn(400, 2)
+    y = 3.0 * X[:, 0] + X[:, 1]
+    X[:100, 0] = 0.0  # the first chunk sees the first feature constant
+    reg = SimpleRegressor()
+    for _ in range(100):
+        for chunk in np.array_split(np.arange(400), 4):
+            reg.partial_fit(X[chunk], y[chunk])
+    assert reg.coef_[0] == pytest.approx(3.0, rel=0.05)
