@@ -250,8 +250,9 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             self.classes_ = np.unique(classes)
         else:
             self.classes_ = np.unique(y)
-        unknown = np.setdiff1d(y, self.classes_)
-        if unknown.size:
+        # fit takes its classes from y; partial_fit must check y against them.
+        unknown = np.setdiff1d(y, self.classes_) if incremental else ()
+        if len(unknown):
             raise ValueError(
                 f"y contains labels {unknown!r} that are not in classes "
                 f"{self.classes_!r}; pass every label in classes on the first "
@@ -264,8 +265,10 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                 f"the data contains only one class: {self.classes_[0]!r}."
             )
         codes = np.searchsorted(self.classes_, y)
-        weight_per_class = np.bincount(
-            codes, weights=sample_weight, minlength=n_classes
+        # By blocks: bincount makes a float64 copy of its weights.
+        weight_per_class = sum(
+            np.bincount(codes[i : i + 2**16], sample_weight[i : i + 2**16], n_classes)
+            for i in range(0, len(codes), 2**16)
         )
         class_weights = self._class_weights(weight_per_class, incremental, continuing)
         if self.class_weight is not None:
@@ -288,11 +291,16 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             )
         self._check_threshold()
 
+        # Built directly in the dtype of X (that of the weights), so that no
+        # float64 copy of the targets exists beside a float32 one.
         neg, pos = LOSSES[self.loss].targets
+        shape = (len(codes), 1 if n_classes == 2 else n_classes)
+        Y = np.full(shape, neg, dtype=sample_weight.dtype)
         if n_classes == 2:
-            Y = np.where(codes == 1, pos, neg)[:, None]
+            # copyto with a mask: indexing with it would list the indices.
+            np.copyto(Y[:, 0], pos, where=codes == 1)
         else:
-            Y = np.where(codes[:, None] == np.arange(n_classes), pos, neg)
+            Y[np.arange(len(codes)), codes] = pos
         return Y, sample_weight
 
     def _class_weights(self, weight_per_class, incremental, continuing):
