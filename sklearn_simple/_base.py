@@ -192,10 +192,9 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         callbacks.call_on_fit_task_begin(estimator=self, **task)
         rng = state["rng"] if continuing else check_random_state(self.random_state)
 
-        # Early stopping holds out rows by giving them zero training weight,
-        # which needs no copy of X.
-        # Row indices are only needed for mini-batches or a held-out set;
-        # a range stands for all rows without allocating them.
+        # Row indices are only needed for mini-batches or a held-out set: a
+        # range stands for all rows without allocating them. Early stopping
+        # holds rows out by giving them zero training weight (no copy of X).
         train_rows, val_rows = range(X.shape[0]), None
         sw_train = sw
         if self.early_stopping and not incremental:
@@ -208,48 +207,16 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                     "sample_weight; use a smaller validation_fraction or "
                     "early_stopping=False."
                 )
-        loss = LOSSES[self._loss_name()]()
         full_batch = self.batch_size is None or self.batch_size >= len(train_rows)
-        if continuing:
-            obj = Objective(
-                X,
-                Y,
-                sw_train,
-                loss,
-                self.alpha,
-                state["mean"],
-                state["scale"],
-                self.fit_intercept,
-                # A column constant in the first chunk may vary in later ones:
-                # only a single fit holds its weight at 0.
-            )
-        elif (
-            loss.name == "squared_error"
-            and full_batch
-            and not incremental
-            and X.shape[1] <= min(_GRAM_MAX_FEATURES, X.shape[0])
-        ):
-            obj = GramObjective(X, Y, sw_train, loss, self.alpha, self.fit_intercept)
-        else:
-            mean, scale, constant = standardization(X, sw_train, self.fit_intercept)
-            obj = Objective(
-                X,
-                Y,
-                sw_train,
-                loss,
-                self.alpha,
-                mean,
-                scale,
-                self.fit_intercept,
-                constant=constant,
-            )
-            obj.counter.passes = 2.0 if self.fit_intercept else 1.0  # the statistics
+        obj = self._objective(X, Y, sw_train, state, full_batch, incremental)
         if not continuing:
             _check_standardization(obj.mean, obj.scale)
-            state = {"mean": obj.mean, "scale": obj.scale, "rng": rng, "passes": 0.0}
-        if not continuing:
             theta = self._initial_theta(obj, X.shape[1], Y.shape[1])
-            state.update(
+            state = dict(
+                mean=obj.mean,
+                scale=obj.scale,
+                rng=rng,
+                passes=0.0,
                 theta=theta,
                 theta_prev=theta,
                 t=1.0,
@@ -330,6 +297,28 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         callbacks.call_on_fit_task_end(
             estimator=self, reconstruction_attributes={}, **task
         )
+
+    def _objective(self, X, Y, sample_weight, state, full_batch, incremental):
+        """The objective to train on, with the statistics it needs.
+
+        A continued ``partial_fit`` keeps the standardization of its first
+        call; a full-batch ``fit`` of the squared error (with fewer features
+        than ``_GRAM_MAX_FEATURES`` and than rows) trains on the Gram matrix;
+        anything else on the rows, standardized by their own statistics.
+        """
+        loss = LOSSES[self._loss_name()]()
+        args = (X, Y, sample_weight, loss, self.alpha)
+        if state is not None:
+            # A column constant in the first chunk may vary in later ones:
+            # only a single fit holds its weight at 0.
+            return Objective(*args, state["mean"], state["scale"], self.fit_intercept)
+        gram = X.shape[1] <= min(_GRAM_MAX_FEATURES, X.shape[0])
+        if loss.name == "squared_error" and full_batch and not incremental and gram:
+            return GramObjective(*args, self.fit_intercept)
+        mean, scale, constant = standardization(X, sample_weight, self.fit_intercept)
+        obj = Objective(*args, mean, scale, self.fit_intercept, constant=constant)
+        obj.counter.passes = 2.0 if self.fit_intercept else 1.0  # the statistics
+        return obj
 
     def _set_step(self, obj, state, rule, full_batch, n_rows, continuing):
         """Estimate the curvature ``L`` and set the step ``learning_rate / L``."""
