@@ -116,23 +116,20 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             )
         super().__setstate__(state)
 
-    def _validate_for_predict(self, X):
-        check_is_fitted(self)
-        return validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=("csr", "csc"),
-            dtype=(np.float64, np.float32),
-        )
-
     def _linear_scores(self, X):
         """``X @ coef_.T + intercept_`` for validated ``X``; never inf or NaN.
 
         Finite ``X`` can still overflow the product (values far outside the
         training range): an error says so instead of returning inf or NaN.
         """
-        X = self._validate_for_predict(X)
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32),
+        )
         with np.errstate(over="ignore", invalid="ignore"):
             coef = self.coef_.astype(X.dtype, copy=False)
             scores = np.asarray(X @ coef.T) + self.intercept_
