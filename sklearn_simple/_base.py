@@ -9,18 +9,31 @@ turn raw scores into predictions.
 
 import copy
 import logging
+import math
 import time
 import warnings
 from functools import partial
 from typing import ClassVar
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._array_api import (
+    asarray,
+    astype,
+    copy_of,
+    dtype_name,
+    get_namespace,
+    move_to,
+    namespace_of,
+    to_numpy,
+    zeros,
+)
 from ._compat import (
     CallbackSupportMixin,
     Integral,
@@ -34,7 +47,7 @@ from ._compat import validate_params as _validate_params
 from ._context import progress_logging, restored_on_error
 from ._exceptions import DivergenceError, InconsistentVersionWarning
 from ._losses import LOSSES
-from ._objective import GramObjective, Objective, standardization
+from ._objective import GramObjective, Objective, standardization, take_rows
 from ._optimizers import OPTIMIZERS, STEP_GROWTH, STEP_SHRINK, StepState
 from ._stopping import Stopper, effective_tol, is_diverging, is_unsettled
 from ._version import __version__
@@ -56,6 +69,7 @@ def _check_standardization(mean, scale):
     Without this check an overflowed variance makes the step size NaN, and the
     run ends in a DivergenceError that blames the learning rate.
     """
+    mean, scale = to_numpy(mean), to_numpy(scale)
     overflowed = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
     if overflowed.size:
         raise ValueError(
@@ -65,6 +79,11 @@ def _check_standardization(mean, scale):
             "sklearn.preprocessing.MaxAbsScaler, or divide sample_weight by its "
             "largest value."
         )
+
+
+def _vdot(xp, a, b):
+    """The inner product of two arrays of the same shape, as a float."""
+    return float(xp.sum(a * b))
 
 
 class LinearModelBase(CallbackSupportMixin, BaseEstimator):
@@ -96,6 +115,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags
 
     def __getstate__(self):
@@ -116,33 +136,63 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             )
         super().__setstate__(state)
 
-    def _linear_scores(self, X):
+    def _linear_scores(self, X, method):
         """``X @ coef_.T + intercept_`` for validated ``X``; never inf or NaN.
 
-        Finite ``X`` can still overflow the product (values far outside the
-        training range): an error says so instead of returning inf or NaN.
+        Computed in the array namespace of ``X`` (see ``_array_api``), which
+        must be the one the model was fitted in. Finite ``X`` can still
+        overflow the product (values far outside the training range): an error
+        says so instead of returning inf or NaN. ``method`` is the public
+        method asking, for the error messages.
         """
         check_is_fitted(self)
+        xp, device = get_namespace(X)
+        coef, intercept = self._coefficients_in(xp, device, method)
         X = validate_data(
             self,
             X,
             reset=False,
             accept_sparse=("csr", "csc"),
-            dtype=(np.float64, np.float32),
+            dtype=(xp.float64, xp.float32),
         )
         with np.errstate(over="ignore", invalid="ignore"):
-            coef = self.coef_.astype(X.dtype, copy=False)
-            scores = np.asarray(X @ coef.T) + self.intercept_
-        overflowed = ~np.isfinite(scores)
-        if overflowed.any():
-            n_bad = int(overflowed.reshape(len(scores), -1).any(axis=1).sum())
+            coef = astype(xp, coef, X.dtype)
+            scores = X @ xp.reshape(coef, (-1, X.shape[1])).T
+            scores = np.asarray(scores) if xp is np else scores
+            scores = scores + astype(xp, intercept, X.dtype)
+        overflowed = ~xp.isfinite(scores)
+        if bool(xp.any(overflowed)):
+            n_bad = int(xp.sum(astype(xp, xp.any(overflowed, axis=1), xp.int64)))
             raise ValueError(
-                f"X @ coef_ + intercept_ overflows {scores.dtype.name} for {n_bad} "
-                f"of {len(scores)} samples: their values are far outside the range "
-                "of the training data. Check that X is in the units the model was "
-                "trained on (and scaled the same way)."
+                f"X @ coef_ + intercept_ overflows {dtype_name(scores.dtype)} for "
+                f"{n_bad} of {scores.shape[0]} samples: their values are far outside "
+                "the range of the training data. Check that X is in the units the "
+                "model was trained on (and scaled the same way)."
             )
-        return scores
+        return xp.reshape(scores, (-1,)) if coef.ndim == 1 else scores
+
+    def _coefficients_in(self, xp, device, method):
+        """``coef_`` and ``intercept_`` in the namespace and on the device of X.
+
+        Under array API dispatch, X must come from the namespace and device of
+        the data the model was fitted on (scikit-learn's rule: moving data
+        between devices is left to the user, explicitly). Without dispatch
+        everything is numpy: a model fitted on another library's arrays
+        predicts with numpy copies of its coefficients.
+        """
+        coef, intercept = self.coef_, self.intercept_
+        fitted_xp, fitted_device = namespace_of(coef)
+        if fitted_xp is xp and fitted_device == device:
+            return coef, intercept
+        if get_config()["array_api_dispatch"]:
+            raise ValueError(
+                f"Inputs passed to {type(self).__name__}.{method}() must use the "
+                "same namespace and the same device as those passed to fit(). The "
+                f"model was fitted on {fitted_xp.__name__} arrays on device "
+                f"{fitted_device}, and X is {xp.__name__} on device {device}: move "
+                "X there, or fit the model on data like X."
+            )
+        return to_numpy(coef), to_numpy(intercept)
 
     @with_callbacks
     def _fit_public(self, X, y, sample_weight, *, incremental, classes=None):
@@ -171,20 +221,32 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
     ):
         continuing = incremental and hasattr(self, "_state")
         state = copy.deepcopy(self._state) if continuing else None
+        # Training computes in the namespace and on the device of X (numpy
+        # unless array API dispatch is on); y and sample_weight follow X.
+        xp, device = get_namespace(X)
+        if continuing and namespace_of(state["theta"]) != (xp, device):
+            fitted_xp, fitted_device = namespace_of(state["theta"])
+            raise ValueError(
+                f"partial_fit got {xp.__name__} data on device {device}, but the "
+                f"model was trained on {fitted_xp.__name__} data on device "
+                f"{fitted_device}: give every call data of the same library and "
+                "device (under the same array_api_dispatch setting)."
+            )
+        y, sample_weight = (move_to(a, xp, device) for a in (y, sample_weight))
         X, y = validate_data(
             self,
             X,
             y,
             reset=not continuing,
             accept_sparse=("csr", "csc"),
-            dtype=state["theta"].dtype if continuing else (np.float64, np.float32),
+            dtype=state["theta"].dtype if continuing else (xp.float64, xp.float32),
             **self._validate_kwargs,
         )
-        sw = check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sw = check_sample_weight(sample_weight, X, dtype=X.dtype, xp=xp)
         Y, sw = self._prepare_targets(
             y, sw, continuing=continuing, incremental=incremental, classes=classes
         )
-        Y = Y.astype(X.dtype, copy=False)
+        Y = astype(xp, Y, X.dtype)
         task = {"X": X, "y": y, "metadata": {"sample_weight": sw}}
         callbacks.call_on_fit_task_begin(estimator=self, **task)
         rng = state["rng"] if continuing else check_random_state(self.random_state)
@@ -195,10 +257,11 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         train_rows, val_rows = range(X.shape[0]), None
         sw_train = sw
         if self.early_stopping and not incremental:
-            train_rows, val_rows = self._validation_split(y, rng)
-            sw_train = sw.copy()
-            sw_train[val_rows] = 0.0
-            if not np.any(sw_train > 0):
+            train_rows, val_rows = self._validation_split(to_numpy(y), rng)
+            in_training = np.ones(X.shape[0], dtype=bool)
+            in_training[val_rows] = False
+            sw_train = sw * asarray(xp, in_training, sw.dtype, device)
+            if not bool(xp.any(sw_train > 0)):
                 raise ValueError(
                     "early_stopping=True left no training sample with a positive "
                     "sample_weight; use a smaller validation_fraction or "
@@ -236,13 +299,13 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             )
         validation = None
         if val_rows is not None:
-            val_weight = sw[val_rows]
-            if not np.any(val_weight > 0):
-                val_weight = np.ones_like(val_weight)
+            val_weight = take_rows(sw, val_rows)
+            if not bool(xp.any(val_weight > 0)):
+                val_weight = xp.ones_like(val_weight)
             # The held-out rows are a tenth of X or so: a copy costs little.
             validation = Objective(
-                X[val_rows],
-                Y[val_rows],
+                take_rows(X, val_rows),
+                take_rows(Y, val_rows),
                 val_weight,
                 obj.loss,
                 0.0,
@@ -341,7 +404,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         None. ``hooks`` is the callback context and the task's data.
         """
         callbacks, task = hooks
-        tol = effective_tol(self.tol, obj.X.dtype)
+        tol = effective_tol(self.tol, obj.xp.finfo(obj.X.dtype).eps)
         stopper = Stopper(
             tol, self.n_iter_no_change, state["best"], state["no_improvement"]
         )
@@ -467,7 +530,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
     def _attributes_at(self, obj, theta):
         """``coef_`` and ``intercept_`` of the standardized weights ``theta``."""
         coef, intercept = obj.unstandardize(theta)
-        return self._coef_attributes(coef.T.copy(), intercept)
+        # A copy: coef_ must not be a view that later steps could write into.
+        return self._coef_attributes(copy_of(obj.xp, coef.T), intercept)
 
     def _finish(self, obj, state, theta):
         """Set the fitted attributes from the weights ``theta``."""
@@ -479,15 +543,17 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         self._state = state
 
     def _initial_theta(self, obj, n_features, n_outputs):
+        xp, dtype = obj.xp, obj.X.dtype
         if self.warm_start and hasattr(self, "coef_"):
-            if np.shape(self.coef_)[-1] != n_features:
+            if self.coef_.shape[-1] != n_features:
                 raise ValueError(
                     f"warm_start=True but the fitted model has "
-                    f"{np.shape(self.coef_)[-1]} features and the new data "
+                    f"{self.coef_.shape[-1]} features and the new data "
                     f"{n_features}; set warm_start=False to start afresh."
                 )
-            coef = np.asarray(self.coef_, dtype=obj.X.dtype).reshape(-1, n_features).T
-            intercept = np.asarray(self.intercept_, dtype=obj.X.dtype).reshape(-1)
+            coef, intercept = self._coefficients_in(xp, obj.device, "fit")
+            coef = xp.reshape(asarray(xp, coef, dtype, obj.device), (-1, n_features)).T
+            intercept = xp.reshape(asarray(xp, intercept, dtype, obj.device), (-1,))
             if coef.shape[1] != n_outputs:
                 raise ValueError(
                     f"warm_start=True but the fitted model has {coef.shape[1]} "
@@ -495,7 +561,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                     "to start afresh."
                 )
             return obj.standardize(coef, intercept)
-        return np.zeros((n_features + 1, n_outputs), dtype=obj.X.dtype)
+        return zeros(xp, (n_features + 1, n_outputs), dtype, obj.device)
 
     @staticmethod
     def _extrapolate(rule, steps, theta, theta_prev, full_batch):
@@ -517,11 +583,11 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         if rule.line_search:
             # Bounded: where the loss is flat (an exact fit) every trial is
             # accepted, and the step would grow to inf, then make NaN forever.
-            step = min(step * STEP_GROWTH, np.sqrt(np.finfo(theta.dtype).max))
+            step = min(step * STEP_GROWTH, math.sqrt(obj.xp.finfo(theta.dtype).max))
         while True:
             x = obj.prox(y - step * grad, step)
             # Restart the momentum when the step went against its direction.
-            restart = float(np.vdot(y - x, x - theta)) > 0
+            restart = _vdot(obj.xp, y - x, x - theta) > 0
             new_steps = rule.advance(StepState(step=step, t=steps.t), restart)
             y_next = self._extrapolate(rule, new_steps, x, theta, full_batch=True)
             new_evaluation = obj.evaluate(x, y_next)
@@ -529,9 +595,12 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                 break
             dx = x - y
             bound = (
-                loss_y + float(np.vdot(grad, dx)) + float(np.vdot(dx, dx)) / (2 * step)
+                loss_y + _vdot(obj.xp, grad, dx) + _vdot(obj.xp, dx, dx) / (2 * step)
             )
-            if new_evaluation[0] <= bound or step < np.finfo(x.dtype).tiny:
+            if (
+                new_evaluation[0] <= bound
+                or step < obj.xp.finfo(x.dtype).smallest_normal
+            ):
                 break
             step *= STEP_SHRINK
         if y_next is not x and new_evaluation[0] + obj.penalty(x) > (

@@ -3,11 +3,11 @@
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
+from ._array_api import asarray, astype, namespace_of, sigmoid, to_numpy
 from ._base import LinearModelBase
 from ._compat import Real, StrOptions
 from ._losses import LOSSES
@@ -232,6 +232,9 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         return self.loss
 
     def _prepare_targets(self, y, sample_weight, *, continuing, incremental, classes):
+        # Labels are bookkeeping of O(n_samples) done on the host in numpy
+        # (they may be strings); the targets are then built where X lives.
+        y = to_numpy(y)
         check_classification_targets(y)
         if continuing:
             if classes is not None and not np.array_equal(
@@ -265,14 +268,18 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                 f"the data contains only one class: {self.classes_[0]!r}."
             )
         codes = np.searchsorted(self.classes_, y)
+        xp, device = namespace_of(sample_weight)
+        host_weight = to_numpy(sample_weight)
         # By blocks: bincount makes a float64 copy of its weights.
         weight_per_class = sum(
-            np.bincount(codes[i : i + 2**16], sample_weight[i : i + 2**16], n_classes)
+            np.bincount(codes[i : i + 2**16], host_weight[i : i + 2**16], n_classes)
             for i in range(0, len(codes), 2**16)
         )
         class_weights = self._class_weights(weight_per_class, incremental, continuing)
         if self.class_weight is not None:
-            sample_weight = sample_weight * class_weights[codes]
+            sample_weight = sample_weight * asarray(
+                xp, class_weights[codes], sample_weight.dtype, device
+            )
         # Checked after class_weight, which can zero a class (or all of them:
         # the loss would then divide by a zero total weight).
         # partial_fit may see one class per chunk (label-sorted streams), as
@@ -294,6 +301,15 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         # Built directly in the dtype of X (that of the weights), so that no
         # float64 copy of the targets exists beside a float32 one.
         neg, pos = LOSSES[self.loss].targets
+        if xp is not np:
+            codes = asarray(xp, codes, xp.int64, device)
+            if n_classes == 2:
+                is_pos = (codes == 1)[:, None]
+            else:
+                is_pos = codes[:, None] == xp.arange(n_classes, device=device)
+            # Exact: the codes are small integers.
+            Y = astype(xp, is_pos, sample_weight.dtype) * (pos - neg) + neg
+            return Y, sample_weight
         shape = (len(codes), 1 if n_classes == 2 else n_classes)
         Y = np.full(shape, neg, dtype=sample_weight.dtype)
         if n_classes == 2:
@@ -310,8 +326,11 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         if isinstance(self.class_weight, str):
             # partial_fit balances the classes over all the data seen so far.
             if incremental and continuing:
-                weight_per_class = weight_per_class + self._seen_class_weight
-            self._seen_class_weight = weight_per_class
+                weight_per_class = weight_per_class + np.asarray(
+                    self._seen_class_weight
+                )
+            # A tuple, not an array: host bookkeeping, whatever the namespace.
+            self._seen_class_weight = tuple(weight_per_class.tolist())
             # The weighted form of compute_class_weight("balanced", ...), by
             # hand: scikit-learn 1.6 does not take sample_weight there.
             present = weight_per_class > 0
@@ -387,8 +406,13 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             For two classes, positive scores favour ``classes_[1]``.
         """
-        scores = self._linear_scores(X)
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        return self._scores(X, "decision_function")
+
+    def _scores(self, X, method):
+        scores = self._linear_scores(X, method)
+        if scores.shape[1] == 1:
+            return namespace_of(scores)[0].reshape(scores, (-1,))
+        return scores
 
     @available_if(_has_proba)
     def predict_proba(self, X):
@@ -407,10 +431,15 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``.
         """
-        p = expit(self.decision_function(X))
+        return self._proba(X, "predict_proba")
+
+    def _proba(self, X, method):
+        scores = self._scores(X, method)
+        xp = namespace_of(scores)[0]
+        p = sigmoid(xp, scores)
         if p.ndim == 1:
-            return np.column_stack([1.0 - p, p])
-        return p / p.sum(axis=1, keepdims=True)
+            return xp.stack([1.0 - p, p], axis=1)
+        return p / xp.sum(p, axis=1, keepdims=True)
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
@@ -426,8 +455,9 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probability of each class.
         """
+        proba = self._proba(X, "predict_log_proba")
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return namespace_of(proba)[0].log(proba)
 
     def predict(self, X):
         """Predict class labels.
@@ -446,12 +476,13 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        scores = self.decision_function(X)
+        scores = self._scores(X, "predict")
+        xp = namespace_of(scores)[0]
         # Before the multiclass branch: a threshold or pos_label set after fit
         # must be refused there too, not silently ignored.
         self._check_threshold()
         if scores.ndim == 2:
-            return self.classes_[np.argmax(scores, axis=1)]
+            return self._labels(xp.argmax(scores, axis=1))
         pos = (
             1
             if self.pos_label is None
@@ -460,8 +491,22 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         if pos == 0:
             scores = -scores
         if self.loss == "log_loss":
-            scores = expit(scores)
+            scores = sigmoid(xp, scores)
             threshold = 0.5 if self.threshold == "auto" else self.threshold
         else:
             threshold = 0.0 if self.threshold == "auto" else self.threshold
-        return np.where(scores >= threshold, self.classes_[pos], self.classes_[1 - pos])
+        index = astype(xp, scores >= threshold, xp.int64)
+        return self._labels(index if pos == 1 else 1 - index)
+
+    def _labels(self, index):
+        """``classes_[index]`` in the namespace of ``index`` when it can be.
+
+        Numeric labels are moved next to the scores; other labels (strings)
+        exist only in numpy, so those predictions are numpy arrays.
+        """
+        xp, device = namespace_of(index)
+        if xp is np:
+            return self.classes_[index]
+        if self.classes_.dtype.kind in "biuf":
+            return xp.take(xp.asarray(self.classes_, device=device), index)
+        return self.classes_[to_numpy(index)]

@@ -5,6 +5,7 @@ nowhere else, so that an upgrade that moves or renames one of these names
 breaks in a single place. Supported: scikit-learn 1.6 to the newest release.
 """
 
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -17,6 +18,8 @@ from sklearn.utils._param_validation import (  # private: no public path
     validate_parameter_constraints,
 )
 from sklearn.utils.validation import _check_sample_weight  # private
+
+from ._array_api import dtype_name
 
 try:  # the callback API is new in scikit-learn 1.9
     from sklearn.callback import CallbackSupportMixin, with_callbacks
@@ -88,12 +91,13 @@ def validate_params(estimator) -> None:
     )
 
 
-def check_sample_weight(sample_weight, X, dtype) -> np.ndarray:
+def check_sample_weight(sample_weight, X, dtype, xp=np):
     """Validated, non-negative, finite sample weights as a new array of ``dtype``.
 
     The weights are always copied, so that later arithmetic can never write
     into the caller's array. All-zero weights raise on every supported
-    version (scikit-learn only checks this itself from 1.9 on).
+    version (scikit-learn only checks this itself from 1.9 on). ``xp`` is the
+    array namespace of ``X`` (and of the result).
     """
     sample_weight = _check_sample_weight(
         sample_weight,
@@ -102,19 +106,19 @@ def check_sample_weight(sample_weight, X, dtype) -> np.ndarray:
         ensure_non_negative=True,
         copy=sample_weight is not None,
     )
-    if not np.all(np.isfinite(sample_weight)):
+    if not bool(xp.all(xp.isfinite(sample_weight))):
         raise ValueError(
             "sample_weight contains NaN or infinity; give every sample a finite, "
             "non-negative weight."
         )
     # The objective divides by the sum of the weights: it must be finite.
-    if not np.isfinite(sample_weight.sum()):
+    if not math.isfinite(float(xp.sum(sample_weight))):
         raise ValueError(
-            f"sample_weight sums to infinity in {np.dtype(dtype).name}: the weights "
+            f"sample_weight sums to infinity in {dtype_name(dtype)}: the weights "
             "are too large to add up. Only their ratios matter: divide them all by "
             "their largest value."
         )
-    if not np.any(sample_weight > 0):
+    if not bool(xp.any(sample_weight > 0)):
         raise ValueError(
             "sample_weight is zero for every sample, so there is nothing to learn "
             "from; give at least one sample a positive weight."

@@ -1,15 +1,17 @@
 """Pointwise losses: how far a raw score ``p = X @ w + b`` is from a target.
 
 Each loss is a pure function pair of the target ``y`` and the raw score ``p``,
-applied element-wise: ``value(y, p)`` and ``derivative(y, p)`` (the derivative
-with respect to ``p``). The objective turns these into a gradient with respect
+applied element-wise: ``value(y, p, xp)`` and ``derivative(y, p, xp)`` (the
+derivative with respect to ``p``), in the array namespace ``xp`` of the data
+(numpy by default). The objective turns these into a gradient with respect
 to the weights. ``curvature`` bounds the second derivative, which is what the
 safe step size is built from; ``targets`` says how class labels are coded;
 ``smooth`` says whether the derivative is continuous.
 """
 
 import numpy as np
-from scipy.special import expit
+
+from ._array_api import sigmoid
 
 __all__ = ["LOSSES", "Hinge", "LogLoss", "SquaredError"]
 
@@ -32,10 +34,10 @@ class SquaredError:
     curvature = 1.0
     targets = (-1.0, 1.0)  # class coding when used by a classifier
 
-    def value(self, y, p):
+    def value(self, y, p, xp=np):
         return 0.5 * (p - y) ** 2
 
-    def derivative(self, y, p):
+    def derivative(self, y, p, xp=np):
         return p - y
 
 
@@ -59,12 +61,12 @@ class LogLoss:
     curvature = 0.25
     targets = (0.0, 1.0)
 
-    def value(self, y, p):
+    def value(self, y, p, xp=np):
         # logaddexp is exact where log(1 + exp(p)) would overflow.
-        return np.logaddexp(0.0, p) - y * p
+        return xp.logaddexp(xp.zeros_like(p), p) - y * p
 
-    def derivative(self, y, p):
-        return expit(p) - y
+    def derivative(self, y, p, xp=np):
+        return sigmoid(xp, p) - y
 
 
 class Hinge:
@@ -92,11 +94,12 @@ class Hinge:
     curvature = 1.0
     targets = (-1.0, 1.0)
 
-    def value(self, y, p):
-        return np.maximum(0.0, 1.0 - y * p)
+    def value(self, y, p, xp=np):
+        margin = 1.0 - y * p
+        return xp.where(margin > 0, margin, xp.zeros_like(margin))
 
-    def derivative(self, y, p):
-        return np.where(y * p < 1.0, -y, 0.0 * y)
+    def derivative(self, y, p, xp=np):
+        return xp.where(y * p < 1.0, -y, xp.zeros_like(y))
 
 
 LOSSES = {loss.name: loss for loss in (SquaredError, LogLoss, Hinge)}

@@ -10,6 +10,9 @@ Parameters are one array ``theta`` of shape ``(n_features + 1, n_outputs)``:
 the weights for ``Z`` on top, the intercept in the last row. This module is
 the only place that multiplies by ``X`` or ``X.T``; it counts those products in
 ``passes`` (one pass = one product with all rows of ``X``).
+
+Everything is computed in the array namespace of ``X`` (see ``_array_api``):
+numpy by default, or e.g. PyTorch on a GPU under array API dispatch.
 """
 
 from functools import cached_property
@@ -17,13 +20,27 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["GramObjective", "Objective", "standardization"]
+from ._array_api import (
+    accumulation_dtype,
+    asarray,
+    astype,
+    bool_dtype,
+    concat,
+    get_namespace,
+    namespace_of,
+    zeros,
+)
+
+__all__ = ["GramObjective", "Objective", "standardization", "take_rows"]
 
 # Rows are processed in blocks of about 2 MB of float64: small enough to stay
 # in cache between the two products of an epoch. Loops that make a scratch
 # copy of their block use a quarter of that, to keep the extra memory small.
 _BLOCK_ELEMENTS = 2**18
 _SCRATCH_ELEMENTS = 2**16
+# Other namespaces get large blocks: a GPU needs big products to be busy, and
+# every block's result that is read back to the host waits for the device.
+_DEVICE_BLOCK_ELEMENTS = 2**24
 
 
 def _row_blocks(n_samples, n_features, elements=_BLOCK_ELEMENTS):
@@ -37,9 +54,14 @@ def _centered_blocks(X, mean, elements):
 
     Allocating a fresh block each time costs page faults that can take longer
     than the arithmetic on it. The yielded array is overwritten by the next
-    block: use it before asking for the next.
+    block: use it before asking for the next. Namespaces other than numpy
+    have no ``out=``: they get a new, larger block each time.
     """
     d = X.shape[1]
+    if not isinstance(X, np.ndarray):
+        for rows in _row_blocks(X.shape[0], d, _DEVICE_BLOCK_ELEMENTS):
+            yield rows, X[rows, :] - mean
+        return
     scratch = np.empty((max(1, elements // max(d, 1)), d), dtype=X.dtype)
     for rows in _row_blocks(X.shape[0], d, elements):
         dev = scratch[: rows.stop - rows.start]
@@ -54,37 +76,45 @@ def standardization(X, sample_weight, fit_intercept):
     through the origin), so ``mean`` is zero and ``scale`` is the weighted root
     mean square. Constant columns get scale 1 and are flagged in ``constant``.
     """
-    sw = sample_weight.astype(X.dtype, copy=False)
-    total = float(sample_weight.sum())
+    xp, device = get_namespace(X)
+    acc = accumulation_dtype(xp, device, X.dtype)
+    sw = astype(xp, sample_weight, X.dtype)
+    total = float(xp.sum(sample_weight))
     d = X.shape[1]
     if fit_intercept:
-        mean = np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
+        mean = astype(xp, _dense(X.T @ sw), acc) / total
     else:
-        mean = np.zeros(d)
+        mean = zeros(xp, d, acc, device)
     if sp.issparse(X):
-        second = np.asarray(X.multiply(X).T @ sw, dtype=np.float64).ravel() / total
+        second = _dense(X.multiply(X).T @ sw).astype(np.float64) / total
         var = np.maximum(second - mean**2, 0.0)
     else:
         # Two passes (mean, then squared deviations) avoid the cancellation of
         # E[x^2] - E[x]^2 on columns whose mean is large against their spread.
-        var = np.zeros(d)
-        mean_x = mean.astype(X.dtype)
+        var = zeros(xp, d, acc, device)
+        mean_x = astype(xp, mean, X.dtype)
         for rows, dev in _centered_blocks(X, mean_x, _SCRATCH_ELEMENTS):
             dev *= dev
-            var += sw[rows] @ dev
+            var += astype(xp, sw[rows] @ dev, acc)
         var /= total
-    return (mean.astype(X.dtype), *_scale(var, mean, X.shape[0], X.dtype))
+    return (astype(xp, mean, X.dtype), *_scale(xp, var, mean, X.shape[0], X.dtype))
 
 
-def _scale(var, mean, n_samples, dtype):
+def _dense(product):
+    """A product of a sparse matrix as a dense 1-D array (others unchanged)."""
+    return np.asarray(product).ravel() if isinstance(product, np.matrix) else product
+
+
+def _scale(xp, var, mean, n_samples, dtype):
     """Standard deviations (1 for constant columns, in ``dtype``), constant columns."""
-    eps = np.finfo(dtype).eps
+    eps = xp.finfo(dtype).eps
     # A column is constant when its variance is within rounding of zero
     # (the bound scikit-learn's StandardScaler uses). An overflowed variance
     # is not: its infinite scale lets the caller report the overflow.
     bound = n_samples * eps * var + (n_samples * mean * eps) ** 2
-    constant = np.isfinite(var) & (var <= bound)
-    return np.where(constant, 1.0, np.sqrt(var)).astype(dtype), constant
+    constant = xp.isfinite(var) & (var <= bound)
+    scale = xp.where(constant, xp.ones_like(var), xp.sqrt(var))
+    return astype(xp, scale, dtype), constant
 
 
 class PassCounter:
@@ -106,6 +136,10 @@ class Objective:
     The weights of ``constant`` columns stay at 0: their gradient is zero in
     exact arithmetic, and in floating point ``X @ coef - mean @ coef`` would
     cancel catastrophically on a constant far from 0, so it is set to 0.
+
+    ``X``, ``Y``, ``sample_weight``, ``mean`` and ``scale`` are arrays of one
+    namespace and device (``xp``, ``device``), and so are ``theta`` and the
+    gradients; losses are returned as Python floats.
     """
 
     def __init__(
@@ -130,25 +164,35 @@ class Objective:
         self.alpha = alpha
         self.mean = mean
         self.scale = scale
-        self.constant = np.zeros(len(scale), bool) if constant is None else constant
+        self.xp, self.device = get_namespace(X)
+        xp = self.xp
+        self.constant = (
+            zeros(xp, scale.shape[0], bool_dtype(xp), self.device)
+            if constant is None
+            else constant
+        )
         self.fit_intercept = fit_intercept
         self.normalizer = (
-            float(sample_weight.sum()) if normalizer is None else normalizer
+            float(xp.sum(sample_weight)) if normalizer is None else normalizer
         )
         self.counter = PassCounter() if counter is None else counter
         self._pass_fraction = X.shape[0] / (n_rows_full or X.shape[0])
+        self._acc = accumulation_dtype(xp, self.device, X.dtype)
 
     @cached_property
     def _weight(self):
         """Each row's share of the mean loss, in the dtype of X."""
-        return (self.sample_weight / self.normalizer).astype(self.X.dtype)
+        return astype(self.xp, self.sample_weight / self.normalizer, self.X.dtype)
 
     def batch(self, rows, n_rows):
-        """The objective restricted to ``rows``, scaled as an unbiased estimate."""
+        """The objective restricted to ``rows``, scaled as an unbiased estimate.
+
+        ``rows`` is a numpy array of row indices.
+        """
         return Objective(
-            self.X[rows],
-            self.Y[rows],
-            self.sample_weight[rows],
+            take_rows(self.X, rows),
+            take_rows(self.Y, rows),
+            take_rows(self.sample_weight, rows),
             self.loss,
             self.alpha,
             self.mean,
@@ -165,18 +209,30 @@ class Objective:
 
     def unstandardize(self, theta):
         """``(coef, intercept)`` for the original features, coef ``(d, k)``."""
-        coef = theta[:-1] / self.scale[:, None]
-        return coef, theta[-1] - self.mean @ coef
+        coef = theta[:-1, :] / self.scale[:, None]
+        return coef, theta[-1, :] - self.mean @ coef
 
     def standardize(self, coef, intercept):
         """Inverse of :meth:`unstandardize`."""
-        theta = np.empty((coef.shape[0] + 1, coef.shape[1]), dtype=self.X.dtype)
-        theta[:-1] = coef * self.scale[:, None]
-        theta[-1] = intercept + self.mean @ coef if self.fit_intercept else 0.0
-        # On these rows a constant column's term is part of the intercept.
+        xp = self.xp
+        weights = coef * self.scale[:, None]
         if self.fit_intercept:
-            theta[:-1][self.constant] = 0.0
-        return theta
+            # On these rows a constant column's term is part of the intercept.
+            weights = xp.where(self.constant[:, None], xp.zeros_like(weights), weights)
+            bias = intercept + self.mean @ coef
+        else:
+            bias = xp.zeros_like(intercept)
+        theta = concat(xp, [weights, bias[None, :]], axis=0)
+        return astype(xp, theta, self.X.dtype)
+
+    def _blocks(self):
+        """Row blocks for :meth:`evaluate`: cache-sized for numpy, else large."""
+        X = self.X
+        # A CSC matrix has no cheap row blocks: take it whole.
+        if sp.issparse(X) and X.format == "csc":
+            return [slice(None)]
+        elements = _BLOCK_ELEMENTS if self.xp is np else _DEVICE_BLOCK_ELEMENTS
+        return _row_blocks(X.shape[0], X.shape[1], elements)
 
     def evaluate(self, x, y=None):
         """Data loss at ``x`` and at ``y``, gradient at ``y``, in one pass over X.
@@ -193,54 +249,57 @@ class Objective:
         -------
         loss_x, loss_y : float
             Weighted mean loss at ``x`` and ``y``.
-        grad_y : ndarray of shape (n_features + 1, n_outputs)
+        grad_y : array of shape (n_features + 1, n_outputs)
             Gradient of the data loss at ``y``.
         """
+        xp = self.xp
         k = x.shape[1]
         same = y is None or y is x
-        coef, intercept = self.unstandardize(x if same else np.hstack([x, y]))
+        coef, intercept = self.unstandardize(x if same else concat(xp, [x, y], 1))
         X, Y, weight, loss = self.X, self.Y, self._weight, self.loss
+        # Accumulated as arrays and read back once: on a GPU each read waits.
         loss_x = loss_y = 0.0
-        XtG = np.zeros((X.shape[1], k), dtype=np.float64)
-        g_sum = np.zeros(k)
-        # A CSC matrix has no cheap row blocks: take it whole.
-        if sp.issparse(X) and X.format == "csc":
-            blocks = [slice(None)]
-        else:
-            blocks = _row_blocks(X.shape[0], X.shape[1])
-        for rows in blocks:
-            block = X[rows]
-            raw = np.asarray(block @ coef) + intercept
+        XtG = zeros(xp, (X.shape[1], k), self._acc, self.device)
+        g_sum = zeros(xp, k, self._acc, self.device)
+        for rows in self._blocks():
+            block = X if rows == slice(None) else X[rows, :]
+            raw = _dense_2d(block @ coef) + intercept
             rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
-            loss_x += float(weight[rows] @ loss.value(Y[rows], rx).sum(axis=1))
+            w, y_rows = weight[rows], Y[rows, :]
+            loss_x = loss_x + w @ xp.sum(loss.value(y_rows, rx, xp), axis=1)
             if not same:
-                loss_y += float(weight[rows] @ loss.value(Y[rows], ry).sum(axis=1))
-            G = loss.derivative(Y[rows], ry)
-            G *= weight[rows, None]
-            XtG += np.asarray(block.T @ G)
-            g_sum += G.sum(axis=0)
+                loss_y = loss_y + w @ xp.sum(loss.value(y_rows, ry, xp), axis=1)
+            G = loss.derivative(y_rows, ry, xp)
+            G *= w[:, None]
+            XtG += astype(xp, _dense_2d(block.T @ G), self._acc)
+            g_sum += astype(xp, xp.sum(G, axis=0), self._acc)
         self._count()
-        return loss_x, loss_x if same else loss_y, self._assemble(XtG, g_sum, x.dtype)
+        loss_x = float(loss_x)
+        loss_y = loss_x if same else float(loss_y)
+        return loss_x, loss_y, self._assemble(XtG, g_sum, x.dtype)
 
     def _assemble(self, XtG, g_sum, dtype):
         """The gradient for ``theta`` from ``X.T @ G`` and ``sum(G)``."""
-        grad = np.empty((XtG.shape[0] + 1, XtG.shape[1]), dtype=dtype)
-        grad[:-1] = (XtG - self.mean[:, None] * g_sum) / self.scale[:, None]
-        grad[:-1][self.constant] = 0.0
-        grad[-1] = g_sum if self.fit_intercept else 0.0
-        return grad
+        xp = self.xp
+        mean, scale = (astype(xp, a, self._acc) for a in (self.mean, self.scale))
+        top = (XtG - mean[:, None] * g_sum) / scale[:, None]
+        top = xp.where(self.constant[:, None], xp.zeros_like(top), top)
+        bottom = g_sum if self.fit_intercept else xp.zeros_like(g_sum)
+        return astype(xp, concat(xp, [top, bottom[None, :]], axis=0), dtype)
 
     def null_loss(self):
         """Data loss of the all-zero model (every prediction 0)."""
+        xp = self.xp
         total = 0.0
         for rows in _row_blocks(*self.Y.shape, _SCRATCH_ELEMENTS):
-            per_sample = self.loss.value(self.Y[rows], 0.0).sum(axis=1)
-            total += float(self._weight[rows] @ per_sample)
-        return total
+            Y = self.Y[rows, :]
+            per_sample = xp.sum(self.loss.value(Y, xp.zeros_like(Y), xp), axis=1)
+            total = total + self._weight[rows] @ per_sample
+        return float(total)
 
     def penalty(self, theta):
-        coef = theta[:-1] / self.scale[:, None]
-        return 0.5 * self.alpha * float(np.sum(coef * coef))
+        coef = theta[:-1, :] / self.scale[:, None]
+        return 0.5 * self.alpha * float(self.xp.sum(coef * coef))
 
     def prox(self, theta, step):
         """Exact proximal step of the L2 penalty (a per-row shrinkage).
@@ -250,8 +309,10 @@ class Objective:
         """
         if self.alpha == 0:
             return theta
-        shrink = np.ones(theta.shape[0], dtype=theta.dtype)
-        shrink[:-1] = 1.0 / (1.0 + step * self.alpha / self.scale**2)
+        xp = self.xp
+        shrink = 1.0 / (1.0 + step * self.alpha / self.scale**2)
+        one = xp.ones((1,), dtype=shrink.dtype, **_on(self.device))
+        shrink = astype(xp, concat(xp, [shrink, one], axis=0), theta.dtype)
         return theta * shrink[:, None]
 
     def lipschitz(self, start, n_iter, max_rows=20_000):
@@ -265,30 +326,34 @@ class Objective:
         from the features'. Beyond ``max_rows`` rows, evenly spaced rows are
         used: for dense ``X`` a strided view, which copies nothing.
         """
+        xp = self.xp
         X, sw = self.X, self.sample_weight
         stride = -(-X.shape[0] // max_rows)
-        if stride > 1 and sw[::stride].sum() > 0:
-            X, sw = X[::stride], sw[::stride]
-        total = float(sw.sum())
-        sw = sw.astype(X.dtype)
-        v = start.astype(X.dtype, copy=True)
-        v /= np.linalg.norm(v)
+        if stride > 1 and float(xp.sum(sw[::stride])) > 0:
+            X, sw = X[::stride, :], sw[::stride]
+        total = float(xp.sum(sw))
+        sw = astype(xp, sw, X.dtype)
+        # Copied: the division below must not write into the caller's vector.
+        v = astype(xp, move_start(start, xp, self.device), X.dtype) * 1
+        v /= _norm(xp, v)
         top = 0.0
         offset_scale = self.mean / self.scale
         for _ in range(n_iter):
             coef = v / self.scale
-            u = np.asarray(X @ coef).ravel() - offset_scale @ v
+            u = _dense(X @ coef) - offset_scale @ v
             u *= sw
-            w = (np.asarray(X.T @ u).ravel() - self.mean * u.sum()) / self.scale
+            w = (_dense(X.T @ u) - self.mean * xp.sum(u)) / self.scale
             w /= total
-            top = float(np.linalg.norm(w))
+            top = _norm(xp, w)
             if top == 0.0:
                 break
             v = w / top
         self.counter.passes += 2 * n_iter * X.shape[0] / self.X.shape[0]
         if self.fit_intercept:
             top = max(top, 1.0)
-        return self.loss.curvature * max(top, np.finfo(X.dtype).tiny), v
+        return self.loss.curvature * max(
+            top, float(xp.finfo(X.dtype).smallest_normal)
+        ), v
 
     def max_row_curvature(self, n_rows):
         """Bound on the curvature of any single weighted sample's term.
@@ -297,24 +362,60 @@ class Objective:
         curvature, where ``n_rows`` is the number of rows batches are drawn
         from: the safe step for a mini-batch of any composition.
         """
+        xp = self.xp
         X = self.X
-        inv_var = (1.0 / self.scale**2).astype(np.float64)
+        acc = self._acc
+        inv_var = astype(xp, 1.0 / self.scale**2, acc)
         if sp.issparse(X):
             m = self.mean.astype(np.float64) * inv_var
             sq = (
-                np.asarray(X.multiply(X) @ inv_var).ravel()
-                - 2 * np.asarray(X @ m).ravel()
+                _dense(X.multiply(X) @ inv_var)
+                - 2 * _dense(X @ m)
                 + float(self.mean @ m)
             )
         else:
-            sq = np.empty(X.shape[0])
+            sq = zeros(xp, X.shape[0], acc, self.device)
             for rows, dev in _centered_blocks(X, self.mean, _SCRATCH_ELEMENTS):
                 dev /= self.scale
-                sq[rows] = np.einsum("ij,ij->i", dev, dev)
+                dev *= dev
+                sq[rows] = astype(xp, xp.sum(dev, axis=1), acc)
         self.counter.passes += 1
-        sq = np.maximum(sq, 0.0) + (1.0 if self.fit_intercept else 0.0)
-        bound = float(np.max(self.sample_weight * sq)) * n_rows / self.normalizer
-        return self.loss.curvature * max(bound, np.finfo(X.dtype).tiny)
+        sq = xp.where(sq > 0, sq, xp.zeros_like(sq))
+        sq += 1.0 if self.fit_intercept else 0.0
+        weighted = astype(xp, self.sample_weight, acc) * sq
+        bound = float(xp.max(weighted)) * n_rows / self.normalizer
+        return self.loss.curvature * max(
+            bound, float(xp.finfo(X.dtype).smallest_normal)
+        )
+
+
+def take_rows(array, rows):
+    """The rows ``rows`` (numpy indices) of an array of any namespace, or sparse."""
+    xp, device = namespace_of(array)
+    if xp is np:
+        return array[rows]
+    return xp.take(array, asarray(xp, rows, xp.int64, device), axis=0)
+
+
+def move_start(start, xp, device):
+    """The power iteration's start vector (kept as numpy or ``xp``) in ``xp``."""
+    if xp is np or not isinstance(start, np.ndarray):
+        return start
+    return xp.asarray(start, device=device)
+
+
+def _on(device):
+    """``device=`` for array creation; numpy before 2.0 does not take it."""
+    return {} if device is None else {"device": device}
+
+
+def _norm(xp, v):
+    return float(xp.sqrt(xp.sum(v * v)))
+
+
+def _dense_2d(product):
+    """A product of a sparse matrix as a dense 2-D array (others unchanged)."""
+    return np.asarray(product) if isinstance(product, np.matrix) else product
 
 
 class GramObjective(Objective):
@@ -333,51 +434,72 @@ class GramObjective(Objective):
     """
 
     def __init__(self, X, Y, sample_weight, loss, alpha, fit_intercept):
-        total = float(sample_weight.sum())
-        sw = sample_weight.astype(X.dtype, copy=False)
+        xp, device = get_namespace(X)
+        acc = accumulation_dtype(xp, device, X.dtype)
+        total = float(xp.sum(sample_weight))
+        sw = astype(xp, sample_weight, X.dtype)
         d, k = X.shape[1], Y.shape[1]
-        mean = np.zeros(d)
+        mean = zeros(xp, d, acc, device)
+        y_mean = zeros(xp, k, acc, device)
         if fit_intercept:
-            mean = np.asarray(X.T @ sw, dtype=np.float64).ravel() / total
-        y_mean = (sw @ Y) / total if fit_intercept else np.zeros(k)
+            mean = astype(xp, _dense(X.T @ sw), acc) / total
+            y_mean = astype(xp, sw @ Y, acc) / total
         gram, cross, offset, y_square = _centered_gram(
-            X, Y, sw, mean.astype(X.dtype), y_mean.astype(Y.dtype)
+            X, Y, sw, astype(xp, mean, X.dtype), astype(xp, y_mean, Y.dtype), acc
         )
-        var = np.maximum(np.diag(gram) / total, 0.0)
-        scale, constant = _scale(var, mean, X.shape[0], X.dtype)
+        var = xp.linalg.diagonal(gram) if xp is not np else np.diag(gram)
+        var = xp.where(var > 0, var, xp.zeros_like(var)) / total
+        scale, constant = _scale(xp, var, mean, X.shape[0], X.dtype)
         super().__init__(
             X,
             Y,
             sample_weight,
             loss,
             alpha,
-            mean.astype(X.dtype),
-            scale.astype(X.dtype),
+            astype(xp, mean, X.dtype),
+            scale,
             fit_intercept,
             constant=constant,
         )
         self.counter.passes = 2.0 if fit_intercept else 1.0
-        A = np.empty((d + 1, d + 1))
-        A[:-1, :-1] = gram / np.outer(scale, scale) / total
-        A[:-1, -1] = A[-1, :-1] = offset / scale / total
-        A[-1, -1] = 1.0
-        self.A = A
-        self.B = np.vstack([cross / scale[:, None] / total, np.zeros((1, k))])
+        scale = astype(xp, scale, acc)
+        corner = xp.ones((1, 1), dtype=acc, **_on(device))
+        edge = (offset / scale / total)[None, :]
+        A = gram / (scale[:, None] * scale[None, :]) / total
+        self.A = concat(
+            xp,
+            [concat(xp, [A, edge.T], axis=1), concat(xp, [edge, corner], axis=1)],
+            axis=0,
+        )
+        self.B = concat(
+            xp, [cross / scale[:, None] / total, zeros(xp, (1, k), acc, device)], 0
+        )
         self.c = 0.5 * y_square / total
         self.y_mean = y_mean
 
     def _quadratic(self, theta):
         """Data loss and gradient of the quadratic form at ``theta``."""
-        t = theta.astype(np.float64)
-        t[-1] -= self.y_mean  # the intercept relative to the mean of y
+        xp = self.xp
+        t = astype(xp, theta, self._acc)
+        # The intercept relative to the mean of y.
+        shift = concat(
+            xp, [xp.zeros_like(t[:-1, :]), xp.reshape(self.y_mean, (1, -1))], 0
+        )
+        t = t - shift
         At = self.A @ t
-        value = 0.5 * np.sum(t * At) - np.sum(self.B * t) + self.c
+        value = 0.5 * xp.sum(t * At) - xp.sum(self.B * t) + self.c
         grad = At - self.B
-        grad[:-1][self.constant] = 0.0
-        if not self.fit_intercept:
-            grad[-1] = 0.0
+        keep = concat(
+            xp,
+            [
+                ~self.constant,
+                asarray(xp, [self.fit_intercept], bool_dtype(xp), self.device),
+            ],
+            axis=0,
+        )
+        grad = xp.where(keep[:, None], grad, xp.zeros_like(grad))
         # Rounding can take the last digits of a zero loss below zero.
-        return max(float(value), 0.0), grad.astype(theta.dtype)
+        return max(float(value), 0.0), astype(xp, grad, theta.dtype)
 
     def evaluate(self, x, y=None):
         """As :meth:`Objective.evaluate`, from the statistics: no pass over X."""
@@ -388,22 +510,26 @@ class GramObjective(Objective):
         return loss_x, loss_y, grad_y
 
     def null_loss(self):
-        return self._quadratic(np.zeros_like(self.B))[0]
+        return self._quadratic(self.xp.zeros_like(self.B))[0]
 
     def lipschitz(self, start, n_iter, max_rows=None):
         """The exact largest eigenvalue of ``A``, times the loss curvature."""
         A = self.A if self.fit_intercept else self.A[:-1, :-1]
-        top = max(float(np.linalg.eigvalsh(A)[-1]), np.finfo(self.X.dtype).tiny)
-        return self.loss.curvature * top, start
+        top = float(self.xp.linalg.eigvalsh(A)[-1])
+        return self.loss.curvature * max(
+            top, float(self.xp.finfo(self.X.dtype).smallest_normal)
+        ), start
 
 
-def _centered_gram(X, Y, sw, mean, y_mean):
+def _centered_gram(X, Y, sw, mean, y_mean, acc):
     """Weighted sums over the rows, with ``x`` and ``y`` centered, in one pass.
 
     Returns ``sum(sw (x - mean) (x - mean).T)``, ``sum(sw (x - mean) (y -
-    y_mean).T)``, ``sum(sw (x - mean))`` and ``sum(sw |y - y_mean|**2)``,
-    computed by blocks of rows: no copy of X and no vector as long as X.
+    y_mean).T)``, ``sum(sw (x - mean))`` and ``sum(sw |y - y_mean|**2)``, in
+    the dtype ``acc``, computed by blocks of rows: no copy of X and no vector
+    as long as X.
     """
+    xp, device = get_namespace(X)
     d, k = X.shape[1], Y.shape[1]
     if sp.issparse(X):
         Yc = Y - y_mean
@@ -416,18 +542,18 @@ def _centered_gram(X, Y, sw, mean, y_mean):
         cross = np.asarray(weighted.T @ Yc, dtype=np.float64) - np.outer(mean, sw @ Yc)
         y_square = float(sw @ np.sum(Yc * Yc, axis=1))
         return gram, cross, col_sums - total * mean, y_square
-    gram = np.zeros((d, d))
-    cross = np.zeros((d, k))
-    offset = np.zeros(d)
+    gram = zeros(xp, (d, d), acc, device)
+    cross = zeros(xp, (d, k), acc, device)
+    offset = zeros(xp, d, acc, device)
     y_square = 0.0
     for rows, dev in _centered_blocks(X, mean, _BLOCK_ELEMENTS):
         # Weighting both sides by sqrt(sw) makes the product dev.T @ dev,
         # which numpy computes as a symmetric rank-k update: half the work.
-        root = np.sqrt(sw[rows])
+        root = xp.sqrt(sw[rows])
         dev *= root[:, None]
-        gram += dev.T @ dev
-        y_dev = (Y[rows] - y_mean) * root[:, None]
-        cross += dev.T @ y_dev
-        offset += root @ dev
-        y_square += float(np.sum(y_dev * y_dev))
-    return gram, cross, offset, y_square
+        gram += astype(xp, dev.T @ dev, acc)
+        y_dev = (Y[rows, :] - y_mean) * root[:, None]
+        cross += astype(xp, dev.T @ y_dev, acc)
+        offset += astype(xp, root @ dev, acc)
+        y_square = y_square + xp.sum(y_dev * y_dev)
+    return gram, cross, offset, float(y_square)

@@ -4,6 +4,7 @@ from typing import ClassVar
 
 from sklearn.base import RegressorMixin
 
+from ._array_api import namespace_of
 from ._base import LinearModelBase
 
 __all__ = ["SimpleRegressor"]
@@ -207,7 +208,7 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predicted values.
         """
-        return self._linear_scores(X)
+        return self._linear_scores(X, "predict")
 
     def _loss_name(self):
         return "squared_error"
@@ -220,7 +221,7 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
                 "y has a different number of targets than in earlier partial_fit "
                 "calls; give every call the same targets."
             )
-        Y = y.reshape(len(y), -1)
+        Y = namespace_of(y)[0].reshape(y, (y.shape[0], -1))
         trained = self._state["theta"].shape[1] if continuing else Y.shape[1]
         if Y.shape[1] != trained:
             raise ValueError(
@@ -231,5 +232,5 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
 
     def _coef_attributes(self, coef, intercept):
         if self._single_output:
-            return {"coef_": coef[0], "intercept_": intercept[0]}
+            return {"coef_": coef[0, :], "intercept_": intercept[0]}
         return {"coef_": coef, "intercept_": intercept}

@@ -14,11 +14,14 @@ import numpy as np
 __all__ = ["Stopper", "effective_tol", "is_diverging", "is_unsettled"]
 
 
-def effective_tol(tol, dtype):
-    """``tol``, raised to what ``dtype`` can resolve; ``None`` stays ``None``."""
+def effective_tol(tol, eps):
+    """``tol``, raised to what a dtype of machine epsilon ``eps`` can resolve.
+
+    ``None`` stays ``None``.
+    """
     if tol is None:
         return None
-    return max(float(tol), 10 * float(np.finfo(dtype).eps))
+    return max(float(tol), 10 * float(eps))
 
 
 @dataclass

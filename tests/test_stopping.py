@@ -30,9 +30,10 @@ def test_tol_none_never_stops():
 
 
 def test_effective_tol_is_never_below_the_dtype_resolution():
-    assert effective_tol(0.0, np.float32) == 10 * np.finfo(np.float32).eps
-    assert effective_tol(1e-3, np.float64) == 1e-3
-    assert effective_tol(None, np.float64) is None
+    eps32, eps64 = np.finfo(np.float32).eps, np.finfo(np.float64).eps
+    assert effective_tol(0.0, eps32) == 10 * eps32
+    assert effective_tol(1e-3, eps64) == 1e-3
+    assert effective_tol(None, eps64) is None
 
 
 def test_non_finite_loss_is_divergence():
