@@ -242,7 +242,7 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             dtype=state["theta"].dtype if continuing else (xp.float64, xp.float32),
             **self._validate_kwargs,
         )
-        sw = check_sample_weight(sample_weight, X, dtype=X.dtype, xp=xp)
+        sw = check_sample_weight(sample_weight, X, X.dtype, xp, device)
         Y, sw = self._prepare_targets(
             y, sw, continuing=continuing, incremental=incremental, classes=classes
         )

@@ -7,7 +7,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._array_api import asarray, astype, namespace_of, sigmoid, to_numpy
+from ._array_api import asarray, astype, move_to, namespace_of, sigmoid, to_numpy
 from ._base import LinearModelBase
 from ._compat import Real, StrOptions
 from ._losses import LOSSES
@@ -236,13 +236,13 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         # (they may be strings); the targets are then built where X lives.
         y = to_numpy(y)
         check_classification_targets(y)
+        xp, device = namespace_of(sample_weight)
         if continuing:
-            if classes is not None and not np.array_equal(
-                np.unique(classes), self.classes_
-            ):
+            known = self._host_classes()
+            if classes is not None and not np.array_equal(np.unique(classes), known):
                 raise ValueError(
                     f"classes={classes!r} differs from the classes of the first "
-                    f"partial_fit call, {self.classes_!r}."
+                    f"partial_fit call, {known!r}."
                 )
         elif incremental:
             if classes is None:
@@ -250,25 +250,26 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                     "classes must be passed on the first call to partial_fit: the "
                     "list of every class the model will ever see."
                 )
-            self.classes_ = np.unique(classes)
+            known = np.unique(classes)
         else:
-            self.classes_ = np.unique(y)
+            known = np.unique(y)
+        # Numeric labels live where X does, as scikit-learn's classifiers do.
+        self.classes_ = move_to(known, xp, device)
         # fit takes its classes from y; partial_fit must check y against them.
-        unknown = np.setdiff1d(y, self.classes_) if incremental else ()
+        unknown = np.setdiff1d(y, known) if incremental else ()
         if len(unknown):
             raise ValueError(
                 f"y contains labels {unknown!r} that are not in classes "
-                f"{self.classes_!r}; pass every label in classes on the first "
+                f"{known!r}; pass every label in classes on the first "
                 "partial_fit call."
             )
-        n_classes = len(self.classes_)
+        n_classes = len(known)
         if n_classes < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes, but "
-                f"the data contains only one class: {self.classes_[0]!r}."
+                f"the data contains only one class: {known[0]!r}."
             )
-        codes = np.searchsorted(self.classes_, y)
-        xp, device = namespace_of(sample_weight)
+        codes = np.searchsorted(known, y)
         host_weight = to_numpy(sample_weight)
         # By blocks: bincount makes a float64 copy of its weights.
         weight_per_class = sum(
@@ -319,8 +320,13 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             Y[np.arange(len(codes)), codes] = pos
         return Y, sample_weight
 
+    def _host_classes(self):
+        """``classes_`` as a numpy array, wherever the model was fitted."""
+        return to_numpy(self.classes_)
+
     def _class_weights(self, weight_per_class, incremental, continuing):
-        n_classes = len(self.classes_)
+        classes = self._host_classes()
+        n_classes = len(classes)
         if self.class_weight is None:
             return np.ones(n_classes)
         if isinstance(self.class_weight, str):
@@ -347,13 +353,13 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                 f"class_weight={self.class_weight!r} must map classes to finite, "
                 "non-negative numbers (weights multiplying sample_weight)."
             )
-        unknown = set(self.class_weight) - set(self.classes_.tolist())
+        unknown = set(self.class_weight) - set(classes.tolist())
         if unknown:
             raise ValueError(
                 f"class_weight has keys {sorted(map(str, unknown))} that are not "
-                f"classes; the classes are {self.classes_.tolist()}."
+                f"classes; the classes are {classes.tolist()}."
             )
-        return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_])
+        return np.array([float(self.class_weight.get(c, 1.0)) for c in classes])
 
     def _check_threshold(self):
         # NaN passes the parameter constraints, but no score is ever >= NaN.
@@ -362,24 +368,22 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                 "threshold=nan compares false with every score, so the negative "
                 "class would always be predicted; give a number or 'auto'."
             )
-        if len(self.classes_) > 2:
+        classes = self._host_classes().tolist()
+        if len(classes) > 2:
             if self.threshold != "auto":
                 raise ValueError(
                     f"threshold={self.threshold!r} only applies to two classes, but "
-                    f"there are {len(self.classes_)}: the class with the highest "
+                    f"there are {len(classes)}: the class with the highest "
                     "score is predicted. Use threshold='auto'."
                 )
             if self.pos_label is not None:
                 raise ValueError(
                     f"pos_label={self.pos_label!r} only applies to two classes, "
-                    f"but there are {len(self.classes_)}; leave it as None."
+                    f"but there are {len(classes)}; leave it as None."
                 )
-        elif (
-            self.pos_label is not None and self.pos_label not in self.classes_.tolist()
-        ):
+        elif self.pos_label is not None and self.pos_label not in classes:
             raise ValueError(
-                f"pos_label={self.pos_label!r} is not one of the classes "
-                f"{self.classes_.tolist()}."
+                f"pos_label={self.pos_label!r} is not one of the classes {classes}."
             )
 
     def _stratification(self, y, n_val):
@@ -486,7 +490,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         pos = (
             1
             if self.pos_label is None
-            else self.classes_.tolist().index(self.pos_label)
+            else self._host_classes().tolist().index(self.pos_label)
         )
         if pos == 0:
             scores = -scores
@@ -499,14 +503,14 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         return self._labels(index if pos == 1 else 1 - index)
 
     def _labels(self, index):
-        """``classes_[index]`` in the namespace of ``index`` when it can be.
+        """``classes_[index]``, in the namespace of ``index`` when it can be.
 
-        Numeric labels are moved next to the scores; other labels (strings)
-        exist only in numpy, so those predictions are numpy arrays.
+        Numeric labels were kept next to the data at fit time; other labels
+        (strings) exist only in numpy, so those predictions are numpy arrays.
         """
-        xp, device = namespace_of(index)
+        xp = namespace_of(index)[0]
         if xp is np:
-            return self.classes_[index]
-        if self.classes_.dtype.kind in "biuf":
-            return xp.take(xp.asarray(self.classes_, device=device), index)
+            return self._host_classes()[index]
+        if namespace_of(self.classes_)[0] is xp:
+            return xp.take(self.classes_, index)
         return self.classes_[to_numpy(index)]

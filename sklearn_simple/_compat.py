@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import (  # private: no public path
 )
 from sklearn.utils.validation import _check_sample_weight  # private
 
-from ._array_api import dtype_name
+from ._array_api import asarray, dtype_name, to_numpy
 
 try:  # the callback API is new in scikit-learn 1.9
     from sklearn.callback import CallbackSupportMixin, with_callbacks
@@ -91,14 +91,23 @@ def validate_params(estimator) -> None:
     )
 
 
-def check_sample_weight(sample_weight, X, dtype, xp=np):
+def check_sample_weight(sample_weight, X, dtype, xp=np, device=None):
     """Validated, non-negative, finite sample weights as a new array of ``dtype``.
 
     The weights are always copied, so that later arithmetic can never write
     into the caller's array. All-zero weights raise on every supported
-    version (scikit-learn only checks this itself from 1.9 on). ``xp`` is the
-    array namespace of ``X`` (and of the result).
+    version (scikit-learn only checks this itself from 1.9 on). ``xp`` and
+    ``device`` are the array namespace and device of ``X``, and of the result.
     """
+    if xp is not np:
+        # scikit-learn before 1.9 validates weights in numpy only: they are
+        # checked on the host (O(n_samples), once per fit) and moved back.
+        sample_weight = check_sample_weight(
+            to_numpy(sample_weight) if sample_weight is not None else None,
+            np.empty((X.shape[0], 0)),
+            np.float32 if dtype_name(dtype) == "float32" else np.float64,
+        )
+        return asarray(xp, sample_weight, dtype, device)
     sample_weight = _check_sample_weight(
         sample_weight,
         X,
