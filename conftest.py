@@ -1,5 +1,14 @@
 """pytest configuration for the doctests of the package, README.md and docs/."""
 
+import os
+
+# scikit-learn's array API dispatch (tests/test_array_api.py and its own
+# array API estimator checks) needs SciPy's array API support, which SciPy
+# reads from this variable once, when it is first imported: set it here,
+# before any test module imports scipy, so that the plain ``pytest`` of the
+# README runs them.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 # What a docs build leaves behind is not source: the gallery's copies of the
 # examples would run as modules, and conf.py patches docstrings for Sphinx.
 collect_ignore_glob = [

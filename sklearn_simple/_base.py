@@ -620,10 +620,13 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         batches during the epoch (no extra pass over X), plus the penalty.
         """
         n_rows = len(order)
+        # Sent to the device once per epoch, not once per batch.
+        order = asarray(obj.xp, order, obj.xp.int64, obj.device)
         beta = rule.momentum(steps, stochastic=True)
         data_loss = 0.0
         for start in range(0, n_rows, self.batch_size):
-            batch = obj.batch(order[start : start + self.batch_size], n_rows)
+            stop = min(start + self.batch_size, n_rows)
+            batch = obj.batch(order[start:stop], n_rows)
             y = theta + beta * (theta - theta_prev) if beta else theta
             loss_y, _, grad = batch.evaluate(y)
             data_loss += loss_y * batch.normalizer / obj.normalizer

@@ -37,6 +37,10 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
 
     It minimises ``sum(sw * loss) / sum(sw) + alpha / 2 * ||coef||**2``.
 
+    With ``sklearn.set_config(array_api_dispatch=True)``, data from an array
+    API library (PyTorch, CuPy, ...) is trained on in that library and on its
+    device (a GPU, for instance): see :ref:`array_api`.
+
     Parameters
     ----------
     loss : {"log_loss", "squared_error", "hinge"}, default="log_loss"
@@ -440,9 +444,13 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
     def _proba(self, X, method):
         scores = self._scores(X, method)
         xp = namespace_of(scores)[0]
-        p = sigmoid(xp, scores)
-        if p.ndim == 1:
+        if scores.ndim == 1:
+            p = sigmoid(xp, scores)
             return xp.stack([1.0 - p, p], axis=1)
+        # Normalised in logs: for a sample far from every class, each
+        # one-vs-rest probability underflows to 0, and p / sum(p) is 0 / 0.
+        log_p = -xp.logaddexp(xp.zeros_like(scores), -scores)
+        p = xp.exp(log_p - xp.max(log_p, axis=1, keepdims=True))
         return p / xp.sum(p, axis=1, keepdims=True)
 
     @available_if(_has_proba)

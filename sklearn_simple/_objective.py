@@ -187,7 +187,7 @@ class Objective:
     def batch(self, rows, n_rows):
         """The objective restricted to ``rows``, scaled as an unbiased estimate.
 
-        ``rows`` is a numpy array of row indices.
+        ``rows`` are integer row indices, as numpy or in the namespace of X.
         """
         return Objective(
             take_rows(self.X, rows),
@@ -199,7 +199,7 @@ class Objective:
             self.scale,
             self.fit_intercept,
             constant=self.constant,
-            normalizer=len(rows) * self.normalizer / n_rows,
+            normalizer=rows.shape[0] * self.normalizer / n_rows,
             counter=self.counter,
             n_rows_full=n_rows,
         )
@@ -390,7 +390,10 @@ class Objective:
 
 
 def take_rows(array, rows):
-    """The rows ``rows`` (numpy indices) of an array of any namespace, or sparse."""
+    """``array[rows]`` for an array of any namespace, or sparse.
+
+    ``rows`` are integer indices, as numpy or in the namespace of ``array``.
+    """
     xp, device = namespace_of(array)
     if xp is np:
         return array[rows]

@@ -24,6 +24,10 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
     ``learning_rate`` is a multiple of the safe step of the data: 1.0 always
     converges in full-batch training, whatever the scale of the features.
 
+    With ``sklearn.set_config(array_api_dispatch=True)``, data from an array
+    API library (PyTorch, CuPy, ...) is trained on in that library and on its
+    device (a GPU, for instance): see :ref:`array_api`.
+
     Parameters
     ----------
     learning_rate : float, default=1.0

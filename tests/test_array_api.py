@@ -5,6 +5,8 @@ CUDA where they are installed and available; everything else is skipped. Each
 result is compared with the same estimator fitted on numpy arrays.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import sklearn
@@ -267,3 +269,14 @@ def test_grid_search_over_learning_rate_on_torch_tensors(diabetes):
         reference.cv_results_["mean_test_score"],
         rtol=1e-9,
     )
+
+
+def test_probabilities_of_extreme_scores_are_exact_and_silent(space):
+    X, y = load_iris(return_X_y=True)
+    model = ThresholdClassifier().fit(to(space, X), to(space, y))
+    far = to(space, 1e4 * X[:5, :])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = numpy_of(model.predict_proba(far))
+    reference = ThresholdClassifier().fit(X, y).predict_proba(1e4 * X[:5, :])
+    np.testing.assert_allclose(proba, reference, rtol=1e-6, atol=1e-300)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from array_api_support import DISPATCH_UNAVAILABLE, dispatch_available
 from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
@@ -105,3 +106,22 @@ def test_logistic_reference_matches_a_converged_logistic_regression(cases):
     theirs = cases.objective(X, y, expected.coef_, expected.intercept_, alpha)
     assert ours <= theirs + 1e-12
     np.testing.assert_allclose(coef, expected.coef_.ravel(), rtol=1e-5)
+
+
+@pytest.mark.skipif(not dispatch_available(), reason=DISPATCH_UNAVAILABLE)
+def test_array_api_benchmark_compares_every_namespace_with_numpy(tmp_path):
+    pytest.importorskip("array_api_strict")
+    out = tmp_path / "array_api.json"
+    sizes = ["--rows", "500", "--features", "4", "--epochs", "3", "--repeats", "1"]
+    subprocess.run(
+        [sys.executable, BENCHMARKS / "array_api.py", *sizes, "--strict", "--out", out],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    results = json.loads(out.read_text())["results"]
+    assert {row["namespace"] for row in results} >= {"numpy", "array-api-strict"}
+    assert len({(row["model"], row["dtype"]) for row in results}) == 4
+    for row in results:
+        tolerance = 1e-5 if row["dtype"] == "float32" else 1e-10
+        assert row["coef_max_difference"] < tolerance, row

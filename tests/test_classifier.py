@@ -2,6 +2,7 @@
 
 import pickle
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -271,3 +272,16 @@ def test_log_loss_epoch_reads_x_once(breast_cancer):
     # products each) for the safe step, one to evaluate the starting weights,
     # then one per epoch.
     assert clf._state["passes"] == 2 + 20 + 1 + 7
+
+
+def test_multiclass_probabilities_far_from_every_class_are_finite():
+    # Every one-vs-rest probability underflows to 0 there: normalising them
+    # naively would divide 0 by 0.
+    X, y = load_iris(return_X_y=True)
+    model = ThresholdClassifier().fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = model.predict_proba(1e4 * X[:5])
+    assert np.all(np.isfinite(proba))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(proba.argmax(axis=1), model.predict(1e4 * X[:5]))
