@@ -63,7 +63,7 @@ class LogLoss:
 
     def value(self, y, p, xp=np):
         # logaddexp is exact where log(1 + exp(p)) would overflow.
-        return xp.logaddexp(xp.zeros_like(p), p) - y * p
+        return xp.logaddexp(0.0, p) - y * p
 
     def derivative(self, y, p, xp=np):
         return sigmoid(xp, p) - y
@@ -95,11 +95,10 @@ class Hinge:
     targets = (-1.0, 1.0)
 
     def value(self, y, p, xp=np):
-        margin = 1.0 - y * p
-        return xp.where(margin > 0, margin, xp.zeros_like(margin))
+        return xp.maximum(0.0, 1.0 - y * p)
 
     def derivative(self, y, p, xp=np):
-        return xp.where(y * p < 1.0, -y, xp.zeros_like(y))
+        return xp.where(y * p < 1.0, -y, 0.0)
 
 
 LOSSES = {loss.name: loss for loss in (SquaredError, LogLoss, Hinge)}
