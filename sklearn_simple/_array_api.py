@@ -72,9 +72,19 @@ def get_namespace(X):
     Only with array API dispatch enabled does an array of another library
     select that library's namespace (wrapped by array-api-compat) and device.
     """
-    if get_config()["array_api_dispatch"]:
-        return namespace_of(X)
-    return np, None
+    if not get_config()["array_api_dispatch"]:
+        return np, None
+    if _is_foreign(X) and _compat().is_lazy_array(X):
+        # Every epoch reads its loss back: a lazy array would recompute the
+        # whole graph, its pass over X included, several times per epoch.
+        raise TypeError(
+            f"{type(X).__module__}.{type(X).__name__} is a lazy array: under "
+            "array_api_dispatch the training loop needs arrays it can compute "
+            "with eagerly. For a dask array larger than memory, train chunk by "
+            "chunk with dask_ml.wrappers.Incremental (see the user guide's "
+            "Scaling out page); otherwise compute it into memory first."
+        )
+    return namespace_of(X)
 
 
 def namespace_of(array):

@@ -140,3 +140,21 @@ def test_incremental_classifier_gets_classes_and_reaches_the_in_memory_accuracy(
     assert model.score(X_blocks, y_blocks) == pytest.approx(
         in_memory.score(X, y), abs=0.02
     )
+
+
+def test_a_dask_array_under_array_api_dispatch_is_refused_with_advice():
+    pytest.importorskip("array_api_compat")
+    import sklearn
+    from array_api_support import DISPATCH_UNAVAILABLE, dispatch_available
+
+    if not dispatch_available():
+        pytest.skip(DISPATCH_UNAVAILABLE)
+    X, y = make_regression(n_samples=200, n_features=3, random_state=0)
+    X_dask, y_dask = da.from_array(X, chunks=50), da.from_array(y, chunks=50)
+    model = SimpleRegressor()
+    with (
+        sklearn.config_context(array_api_dispatch=True),
+        pytest.raises(TypeError, match=r"lazy array.*Incremental"),
+    ):
+        model.fit(X_dask, y_dask)
+    assert not hasattr(model, "coef_")
