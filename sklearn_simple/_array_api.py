@@ -31,6 +31,7 @@ __all__ = [
     "namespace_of",
     "sigmoid",
     "to_numpy",
+    "zero_like",
     "zeros",
 ]
 
@@ -198,6 +199,16 @@ def accumulation_dtype(xp, device, dtype):
     except (AttributeError, TypeError, ValueError):
         return dtype
     return available.get("float64", dtype)
+
+
+def zero_like(xp, array):
+    """Zero, as an operand of an element-wise function beside ``array``.
+
+    A Python float for numpy (no array to allocate); an array of zeros
+    elsewhere: the array API standard takes Python scalars in functions such
+    as ``maximum`` only from its 2024.12 version on.
+    """
+    return 0.0 if xp is np else xp.zeros_like(array)
 
 
 def sigmoid(xp, p):

@@ -11,7 +11,7 @@ safe step size is built from; ``targets`` says how class labels are coded;
 
 import numpy as np
 
-from ._array_api import sigmoid
+from ._array_api import sigmoid, zero_like
 
 __all__ = ["LOSSES", "Hinge", "LogLoss", "SquaredError"]
 
@@ -63,7 +63,7 @@ class LogLoss:
 
     def value(self, y, p, xp=np):
         # logaddexp is exact where log(1 + exp(p)) would overflow.
-        return xp.logaddexp(0.0, p) - y * p
+        return xp.logaddexp(zero_like(xp, p), p) - y * p
 
     def derivative(self, y, p, xp=np):
         return sigmoid(xp, p) - y
@@ -95,10 +95,10 @@ class Hinge:
     targets = (-1.0, 1.0)
 
     def value(self, y, p, xp=np):
-        return xp.maximum(0.0, 1.0 - y * p)
+        return xp.maximum(zero_like(xp, p), 1.0 - y * p)
 
     def derivative(self, y, p, xp=np):
-        return xp.where(y * p < 1.0, -y, 0.0)
+        return xp.where(y * p < 1.0, -y, zero_like(xp, y))
 
 
 LOSSES = {loss.name: loss for loss in (SquaredError, LogLoss, Hinge)}
