@@ -159,7 +159,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             coef = astype(xp, coef, X.dtype)
             scores = X @ xp.reshape(coef, (-1, X.shape[1])).T
             scores = np.asarray(scores) if xp is np else scores
-            scores = scores + astype(xp, intercept, X.dtype)
+            # Not cast: a float64 model predicts float32 X in float64.
+            scores = scores + intercept
         overflowed = ~xp.isfinite(scores)
         if bool(xp.any(overflowed)):
             n_bad = int(xp.sum(astype(xp, xp.any(overflowed, axis=1), xp.int64)))
@@ -242,6 +243,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             dtype=state["theta"].dtype if continuing else (xp.float64, xp.float32),
             **self._validate_kwargs,
         )
+        # Again after validation, which makes numpy arrays of lists and pandas.
+        y = move_to(y, xp, device)
         sw = check_sample_weight(sample_weight, X, X.dtype, xp, device)
         Y, sw = self._prepare_targets(
             y, sw, continuing=continuing, incremental=incremental, classes=classes
@@ -293,8 +296,8 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             # Possible after the standardization check when partial_fit gets
             # values far larger than the call that fixed the standardization.
             raise ValueError(
-                f"The curvature of the loss overflows {X.dtype.name}: the values "
-                "of X are too large to compute with. Rescale X, e.g. with "
+                f"The curvature of the loss overflows {dtype_name(X.dtype)}: the "
+                "values of X are too large to compute with. Rescale X, e.g. with "
                 "sklearn.preprocessing.MaxAbsScaler, the same way for every call."
             )
         validation = None
@@ -418,8 +421,9 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         if not np.isfinite(start):
             raise ValueError(
                 f"The loss is {start} before the first step: the values of X, y or "
-                f"sample_weight are too large to compute it in {obj.X.dtype.name}. "
-                "Rescale them: X e.g. with sklearn.preprocessing.MaxAbsScaler, y by "
+                "sample_weight are too large to compute it in "
+                f"{dtype_name(obj.X.dtype)}. Rescale them: X e.g. with "
+                "sklearn.preprocessing.MaxAbsScaler, y by "
                 "dividing it by a constant, sample_weight by its largest value."
             )
         null = obj.null_loss()
@@ -551,7 +555,11 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
                     f"{self.coef_.shape[-1]} features and the new data "
                     f"{n_features}; set warm_start=False to start afresh."
                 )
-            coef, intercept = self._coefficients_in(xp, obj.device, "fit")
+            # The weights to start from, brought to where X is.
+            coef, intercept = (
+                to_numpy(a) if xp is np else move_to(a, xp, obj.device)
+                for a in (self.coef_, self.intercept_)
+            )
             coef = xp.reshape(asarray(xp, coef, dtype, obj.device), (-1, n_features)).T
             intercept = xp.reshape(asarray(xp, intercept, dtype, obj.device), (-1,))
             if coef.shape[1] != n_outputs:

@@ -243,7 +243,9 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         xp, device = namespace_of(sample_weight)
         if continuing:
             known = self._host_classes()
-            if classes is not None and not np.array_equal(np.unique(classes), known):
+            if classes is not None and not np.array_equal(
+                np.unique(to_numpy(classes)), known
+            ):
                 raise ValueError(
                     f"classes={classes!r} differs from the classes of the first "
                     f"partial_fit call, {known!r}."
@@ -254,7 +256,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                     "classes must be passed on the first call to partial_fit: the "
                     "list of every class the model will ever see."
                 )
-            known = np.unique(classes)
+            known = np.unique(to_numpy(classes))
         else:
             known = np.unique(y)
         # Numeric labels live where X does, as scikit-learn's classifiers do.

@@ -28,6 +28,7 @@ from ._array_api import (
     concat,
     get_namespace,
     namespace_of,
+    sum_along,
     zeros,
 )
 
@@ -95,7 +96,7 @@ def standardization(X, sample_weight, fit_intercept):
         mean_x = astype(xp, mean, X.dtype)
         for rows, dev in _centered_blocks(X, mean_x, _SCRATCH_ELEMENTS):
             dev *= dev
-            var += astype(xp, sw[rows] @ dev, acc)
+            var += sw[rows] @ dev
         var /= total
     return (astype(xp, mean, X.dtype), *_scale(xp, var, mean, X.shape[0], X.dtype))
 
@@ -156,6 +157,7 @@ class Objective:
         normalizer=None,
         counter=None,
         n_rows_full=None,
+        namespace=None,
     ):
         self.X = X
         self.Y = Y
@@ -164,7 +166,8 @@ class Objective:
         self.alpha = alpha
         self.mean = mean
         self.scale = scale
-        self.xp, self.device = get_namespace(X)
+        # A batch inherits its parent's namespace: it is made once per batch.
+        self.xp, self.device = namespace or get_namespace(X)
         xp = self.xp
         self.constant = (
             zeros(xp, scale.shape[0], bool_dtype(xp), self.device)
@@ -202,6 +205,7 @@ class Objective:
             normalizer=rows.shape[0] * self.normalizer / n_rows,
             counter=self.counter,
             n_rows_full=n_rows,
+            namespace=(self.xp, self.device),
         )
 
     def _count(self):
@@ -257,8 +261,9 @@ class Objective:
         same = y is None or y is x
         coef, intercept = self.unstandardize(x if same else concat(xp, [x, y], 1))
         X, Y, weight, loss = self.X, self.Y, self._weight, self.loss
-        # Accumulated as arrays and read back once: on a GPU each read waits.
-        loss_x = loss_y = 0.0
+        # In-place sums into the wide dtype: no casts, one read-back at the end
+        # (on a GPU, every read-back waits for the device).
+        loss_x, loss_y = (zeros(xp, (), self._acc, self.device) for _ in range(2))
         XtG = zeros(xp, (X.shape[1], k), self._acc, self.device)
         g_sum = zeros(xp, k, self._acc, self.device)
         for rows in self._blocks():
@@ -266,13 +271,13 @@ class Objective:
             raw = _dense_2d(block @ coef) + intercept
             rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
             w, y_rows = weight[rows], Y[rows, :]
-            loss_x = loss_x + w @ xp.sum(loss.value(y_rows, rx, xp), axis=1)
+            loss_x += w @ sum_along(xp, loss.value(y_rows, rx, xp), axis=1)
             if not same:
-                loss_y = loss_y + w @ xp.sum(loss.value(y_rows, ry, xp), axis=1)
+                loss_y += w @ sum_along(xp, loss.value(y_rows, ry, xp), axis=1)
             G = loss.derivative(y_rows, ry, xp)
             G *= w[:, None]
-            XtG += astype(xp, _dense_2d(block.T @ G), self._acc)
-            g_sum += astype(xp, xp.sum(G, axis=0), self._acc)
+            XtG += _dense_2d(block.T @ G)
+            g_sum += sum_along(xp, G, axis=0)
         self._count()
         loss_x = float(loss_x)
         loss_y = loss_x if same else float(loss_y)
@@ -281,6 +286,13 @@ class Objective:
     def _assemble(self, XtG, g_sum, dtype):
         """The gradient for ``theta`` from ``X.T @ G`` and ``sum(G)``."""
         xp = self.xp
+        if xp is np:
+            # In place, without temporaries: mini-batches assemble per batch.
+            grad = np.empty((XtG.shape[0] + 1, XtG.shape[1]), dtype=dtype)
+            grad[:-1] = (XtG - self.mean[:, None] * g_sum) / self.scale[:, None]
+            grad[:-1][self.constant] = 0.0
+            grad[-1] = g_sum if self.fit_intercept else 0.0
+            return grad
         mean, scale = (astype(xp, a, self._acc) for a in (self.mean, self.scale))
         top = (XtG - mean[:, None] * g_sum) / scale[:, None]
         top = xp.where(self.constant[:, None], xp.zeros_like(top), top)
@@ -290,11 +302,11 @@ class Objective:
     def null_loss(self):
         """Data loss of the all-zero model (every prediction 0)."""
         xp = self.xp
-        total = 0.0
+        total = zeros(xp, (), self._acc, self.device)
         for rows in _row_blocks(*self.Y.shape, _SCRATCH_ELEMENTS):
             Y = self.Y[rows, :]
             per_sample = xp.sum(self.loss.value(Y, xp.zeros_like(Y), xp), axis=1)
-            total = total + self._weight[rows] @ per_sample
+            total += self._weight[rows] @ per_sample
         return float(total)
 
     def penalty(self, theta):
@@ -394,9 +406,9 @@ def take_rows(array, rows):
 
     ``rows`` are integer indices, as numpy or in the namespace of ``array``.
     """
-    xp, device = namespace_of(array)
-    if xp is np:
+    if isinstance(array, np.ndarray) or sp.issparse(array):
         return array[rows]
+    xp, device = namespace_of(array)
     return xp.take(array, asarray(xp, rows, xp.int64, device), axis=0)
 
 
@@ -478,29 +490,22 @@ class GramObjective(Objective):
             xp, [cross / scale[:, None] / total, zeros(xp, (1, k), acc, device)], 0
         )
         self.c = 0.5 * y_square / total
-        self.y_mean = y_mean
+        # Per epoch, the intercept is taken relative to the mean of y, and
+        # the gradient is kept only for the varying columns (and the
+        # intercept, when there is one).
+        self._shift = concat(
+            xp, [zeros(xp, (d, k), acc, device), xp.reshape(y_mean, (1, -1))], 0
+        )
+        keep = asarray(xp, [fit_intercept], bool_dtype(xp), device)
+        self._keep = concat(xp, [~constant, keep], axis=0)[:, None]
 
     def _quadratic(self, theta):
         """Data loss and gradient of the quadratic form at ``theta``."""
         xp = self.xp
-        t = astype(xp, theta, self._acc)
-        # The intercept relative to the mean of y.
-        shift = concat(
-            xp, [xp.zeros_like(t[:-1, :]), xp.reshape(self.y_mean, (1, -1))], 0
-        )
-        t = t - shift
+        t = astype(xp, theta, self._acc) - self._shift
         At = self.A @ t
         value = 0.5 * xp.sum(t * At) - xp.sum(self.B * t) + self.c
-        grad = At - self.B
-        keep = concat(
-            xp,
-            [
-                ~self.constant,
-                asarray(xp, [self.fit_intercept], bool_dtype(xp), self.device),
-            ],
-            axis=0,
-        )
-        grad = xp.where(keep[:, None], grad, xp.zeros_like(grad))
+        grad = xp.where(self._keep, At - self.B, xp.zeros_like(At))
         # Rounding can take the last digits of a zero loss below zero.
         return max(float(value), 0.0), astype(xp, grad, theta.dtype)
 
@@ -548,15 +553,15 @@ def _centered_gram(X, Y, sw, mean, y_mean, acc):
     gram = zeros(xp, (d, d), acc, device)
     cross = zeros(xp, (d, k), acc, device)
     offset = zeros(xp, d, acc, device)
-    y_square = 0.0
+    y_square = zeros(xp, (), acc, device)
     for rows, dev in _centered_blocks(X, mean, _BLOCK_ELEMENTS):
         # Weighting both sides by sqrt(sw) makes the product dev.T @ dev,
         # which numpy computes as a symmetric rank-k update: half the work.
         root = xp.sqrt(sw[rows])
         dev *= root[:, None]
-        gram += astype(xp, dev.T @ dev, acc)
+        gram += dev.T @ dev
         y_dev = (Y[rows, :] - y_mean) * root[:, None]
-        cross += astype(xp, dev.T @ y_dev, acc)
-        offset += astype(xp, root @ dev, acc)
-        y_square = y_square + xp.sum(y_dev * y_dev)
+        cross += dev.T @ y_dev
+        offset += root @ dev
+        y_square += xp.sum(y_dev * y_dev)
     return gram, cross, offset, float(y_square)

@@ -280,3 +280,46 @@ def test_probabilities_of_extreme_scores_are_exact_and_silent(space):
         proba = numpy_of(model.predict_proba(far))
     reference = ThresholdClassifier().fit(X, y).predict_proba(1e4 * X[:5, :])
     np.testing.assert_allclose(proba, reference, rtol=1e-6, atol=1e-300)
+
+
+@pytest.mark.parametrize("kind", ["list", "pandas"])
+def test_regression_targets_given_as_list_or_series_follow_x(space, diabetes, kind):
+    X, y = diabetes
+    targets = y.tolist() if kind == "list" else pytest.importorskip("pandas").Series(y)
+    model = SimpleRegressor().fit(to(space, X), targets)
+    assert_in(space, model.coef_)
+    reference = SimpleRegressor().fit(X, y)
+    np.testing.assert_allclose(numpy_of(model.coef_), reference.coef_, rtol=1e-8)
+
+
+def test_partial_fit_takes_classes_on_the_device(space):
+    X, y = load_iris(return_X_y=True)
+    model = ThresholdClassifier().partial_fit(
+        to(space, X), to(space, y), classes=to(space, np.array([0, 1, 2]))
+    )
+    np.testing.assert_array_equal(numpy_of(model.classes_), [0, 1, 2])
+
+
+def test_overflowing_data_gets_the_error_that_names_the_dtype(space):
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match=r"float64.*Rescale"):
+        SimpleRegressor().fit(to(space, X), to(space, y * 1e300))
+
+
+def test_infinite_sample_weight_sum_names_the_dtype(space):
+    X, y = load_iris(return_X_y=True)
+    weights = to(space, np.full(len(y), 1e308))
+    with pytest.raises(ValueError, match=r"sums to infinity in float64:"):
+        SimpleRegressor().fit(to(space, X), to(space, y), sample_weight=weights)
+
+
+def test_warm_start_brings_the_weights_of_a_numpy_fit_to_the_device(space, diabetes):
+    X, y = diabetes
+    model, reference = (
+        SimpleRegressor(warm_start=True, max_iter=3, tol=None).fit(X, y)
+        for _ in range(2)
+    )
+    model.set_params(max_iter=1000, tol=1e-4).fit(to(space, X), to(space, y))
+    reference.set_params(max_iter=1000, tol=1e-4).fit(X, y)
+    assert_in(space, model.coef_)
+    np.testing.assert_allclose(numpy_of(model.coef_), reference.coef_, rtol=1e-8)
