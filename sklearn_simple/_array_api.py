@@ -13,6 +13,8 @@ signatures differ between numpy and the array API standard (creating arrays
 on a device, casting) go through the helpers here.
 """
 
+from numbers import Number
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
@@ -113,7 +115,7 @@ def to_numpy(array):
 
 
 def move_to(array, xp, device):
-    """``array`` in namespace ``xp`` on ``device``; other objects unchanged.
+    """``array`` in namespace ``xp`` on ``device``; ``None`` and numbers unchanged.
 
     ``y`` and ``sample_weight`` follow ``X``: when they come from another
     library or device they are moved, by DLPack where both sides support it
@@ -124,15 +126,19 @@ def move_to(array, xp, device):
         return array
     if xp is np:
         return to_numpy(array) if _is_foreign(array) else array
+    if array is None or isinstance(array, Number) or sp.issparse(array):
+        return array
     compat = _compat()
+    if not compat.is_array_api_obj(array):
+        # Lists and pandas objects go through numpy: scikit-learn 1.6 cannot
+        # validate them beside an X of another library.
+        array = np.asarray(array)
     if isinstance(array, np.ndarray | np.generic):
         if array.dtype.kind not in "biuf":
             return array  # labels such as strings exist only in numpy
         # A C-ordered copy: torch.asarray would otherwise share the caller's
         # memory, and cannot take negative strides.
         return xp.asarray(np.array(array, order="C"), device=device)
-    if not compat.is_array_api_obj(array):
-        return array
     if compat.array_namespace(array) is xp and compat.device(array) == device:
         return array
     try:
