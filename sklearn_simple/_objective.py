@@ -261,9 +261,10 @@ class Objective:
         same = y is None or y is x
         coef, intercept = self.unstandardize(x if same else concat(xp, [x, y], 1))
         X, Y, weight, loss = self.X, self.Y, self._weight, self.loss
-        # In-place sums into the wide dtype: no casts, one read-back at the end
-        # (on a GPU, every read-back waits for the device).
-        loss_x, loss_y = (zeros(xp, (), self._acc, self.device) for _ in range(2))
+        # Losses are summed as Python floats (float64), one read-back per
+        # block: blocks are few on a GPU, and a float is cheaper than a 0-d
+        # array for the many small blocks of numpy and of mini-batches.
+        loss_x = loss_y = 0.0
         XtG = zeros(xp, (X.shape[1], k), self._acc, self.device)
         g_sum = zeros(xp, k, self._acc, self.device)
         for rows in self._blocks():
@@ -271,17 +272,15 @@ class Objective:
             raw = _dense_2d(block @ coef) + intercept
             rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
             w, y_rows = weight[rows], Y[rows, :]
-            loss_x += w @ sum_along(xp, loss.value(y_rows, rx, xp), axis=1)
+            loss_x += float(w @ sum_along(xp, loss.value(y_rows, rx, xp), axis=1))
             if not same:
-                loss_y += w @ sum_along(xp, loss.value(y_rows, ry, xp), axis=1)
+                loss_y += float(w @ sum_along(xp, loss.value(y_rows, ry, xp), axis=1))
             G = loss.derivative(y_rows, ry, xp)
             G *= w[:, None]
             XtG += _dense_2d(block.T @ G)
             g_sum += sum_along(xp, G, axis=0)
         self._count()
-        loss_x = float(loss_x)
-        loss_y = loss_x if same else float(loss_y)
-        return loss_x, loss_y, self._assemble(XtG, g_sum, x.dtype)
+        return loss_x, loss_x if same else loss_y, self._assemble(XtG, g_sum, x.dtype)
 
     def _assemble(self, XtG, g_sum, dtype):
         """The gradient for ``theta`` from ``X.T @ G`` and ``sum(G)``."""
