@@ -225,8 +225,10 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
         # Training computes in the namespace and on the device of X (numpy
         # unless array API dispatch is on); y and sample_weight follow X.
         xp, device = get_namespace(X)
-        if continuing and namespace_of(state["theta"]) != (xp, device):
-            fitted_xp, fitted_device = namespace_of(state["theta"])
+        fitted_xp, fitted_device = (
+            namespace_of(state["theta"]) if continuing else (xp, device)
+        )
+        if (fitted_xp, fitted_device) != (xp, device):
             raise ValueError(
                 f"partial_fit got {xp.__name__} data on device {device}, but the "
                 f"model was trained on {fitted_xp.__name__} data on device "
@@ -243,8 +245,6 @@ class LinearModelBase(CallbackSupportMixin, BaseEstimator):
             dtype=state["theta"].dtype if continuing else (xp.float64, xp.float32),
             **self._validate_kwargs,
         )
-        # Again after validation, which makes numpy arrays of lists and pandas.
-        y = move_to(y, xp, device)
         sw = check_sample_weight(sample_weight, X, X.dtype, xp, device)
         Y, sw = self._prepare_targets(
             y, sw, continuing=continuing, incremental=incremental, classes=classes
