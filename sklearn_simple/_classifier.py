@@ -7,7 +7,15 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._array_api import asarray, astype, move_to, namespace_of, sigmoid, to_numpy
+from ._array_api import (
+    asarray,
+    astype,
+    move_to,
+    namespace_of,
+    sigmoid,
+    to_numpy,
+    zero_like,
+)
 from ._base import LinearModelBase
 from ._compat import Real, StrOptions
 from ._losses import LOSSES
@@ -451,7 +459,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             return xp.stack([1.0 - p, p], axis=1)
         # Normalised in logs: for a sample far from every class, each
         # one-vs-rest probability underflows to 0, and p / sum(p) is 0 / 0.
-        log_p = -xp.logaddexp(xp.zeros_like(scores), -scores)
+        log_p = -xp.logaddexp(zero_like(xp, scores), -scores)
         p = xp.exp(log_p - xp.max(log_p, axis=1, keepdims=True))
         return p / xp.sum(p, axis=1, keepdims=True)
 

@@ -5,7 +5,6 @@ nowhere else, so that an upgrade that moves or renames one of these names
 breaks in a single place. Supported: scikit-learn 1.6 to the newest release.
 """
 
-import math
 import warnings
 from numbers import Integral, Real
 
@@ -115,19 +114,19 @@ def check_sample_weight(sample_weight, X, dtype, xp=np, device=None):
         ensure_non_negative=True,
         copy=sample_weight is not None,
     )
-    if not bool(xp.all(xp.isfinite(sample_weight))):
+    if not np.all(np.isfinite(sample_weight)):
         raise ValueError(
             "sample_weight contains NaN or infinity; give every sample a finite, "
             "non-negative weight."
         )
     # The objective divides by the sum of the weights: it must be finite.
-    if not math.isfinite(float(xp.sum(sample_weight))):
+    if not np.isfinite(sample_weight.sum()):
         raise ValueError(
             f"sample_weight sums to infinity in {dtype_name(dtype)}: the weights "
             "are too large to add up. Only their ratios matter: divide them all by "
             "their largest value."
         )
-    if not bool(xp.any(sample_weight > 0)):
+    if not np.any(sample_weight > 0):
         raise ValueError(
             "sample_weight is zero for every sample, so there is nothing to learn "
             "from; give at least one sample a positive weight."

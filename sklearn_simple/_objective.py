@@ -27,8 +27,10 @@ from ._array_api import (
     bool_dtype,
     concat,
     get_namespace,
+    move_to,
     namespace_of,
     sum_along,
+    zero_like,
     zeros,
 )
 
@@ -304,7 +306,7 @@ class Objective:
         total = zeros(xp, (), self._acc, self.device)
         for rows in _row_blocks(*self.Y.shape, _SCRATCH_ELEMENTS):
             Y = self.Y[rows, :]
-            per_sample = xp.sum(self.loss.value(Y, xp.zeros_like(Y), xp), axis=1)
+            per_sample = xp.sum(self.loss.value(Y, zero_like(xp, Y), xp), axis=1)
             total += self._weight[rows] @ per_sample
         return float(total)
 
@@ -322,7 +324,7 @@ class Objective:
             return theta
         xp = self.xp
         shrink = 1.0 / (1.0 + step * self.alpha / self.scale**2)
-        one = xp.ones((1,), dtype=shrink.dtype, **_on(self.device))
+        one = xp.ones_like(shrink[:1])  # the intercept is not penalised
         shrink = astype(xp, concat(xp, [shrink, one], axis=0), theta.dtype)
         return theta * shrink[:, None]
 
@@ -345,7 +347,7 @@ class Objective:
         total = float(xp.sum(sw))
         sw = astype(xp, sw, X.dtype)
         # Copied: the division below must not write into the caller's vector.
-        v = astype(xp, move_start(start, xp, self.device), X.dtype) * 1
+        v = astype(xp, move_to(start, xp, self.device), X.dtype) * 1
         v /= _norm(xp, v)
         top = 0.0
         offset_scale = self.mean / self.scale
@@ -411,18 +413,6 @@ def take_rows(array, rows):
     return xp.take(array, asarray(xp, rows, xp.int64, device), axis=0)
 
 
-def move_start(start, xp, device):
-    """The power iteration's start vector (kept as numpy or ``xp``) in ``xp``."""
-    if xp is np or not isinstance(start, np.ndarray):
-        return start
-    return xp.asarray(start, device=device)
-
-
-def _on(device):
-    """``device=`` for array creation; numpy before 2.0 does not take it."""
-    return {} if device is None else {"device": device}
-
-
 def _norm(xp, v):
     return float(xp.sqrt(xp.sum(v * v)))
 
@@ -477,9 +467,9 @@ class GramObjective(Objective):
         )
         self.counter.passes = 2.0 if fit_intercept else 1.0
         scale = astype(xp, scale, acc)
-        corner = xp.ones((1, 1), dtype=acc, **_on(device))
         edge = (offset / scale / total)[None, :]
         A = gram / (scale[:, None] * scale[None, :]) / total
+        corner = xp.ones_like(A[:1, :1])
         self.A = concat(
             xp,
             [concat(xp, [A, edge.T], axis=1), concat(xp, [edge, corner], axis=1)],
