@@ -17,6 +17,8 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info
 
+from sklearn_simple._passes import count_passes
+
 # Environment variables that change which OpenBLAS kernel runs (and can make a
 # current numpy much slower): recorded, and warned about when set.
 BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -39,6 +41,7 @@ class Fit:
     converged: bool = True  # no ConvergenceWarning in any repeat
     warnings: list[str] = field(default_factory=list)  # distinct messages
     error: str | None = None  # why the fit failed, if it did
+    passes: float = 0.0  # passes over X of the last fit (ours only count them)
 
     @property
     def best(self) -> float | None:
@@ -54,7 +57,11 @@ def timed_fits(estimator: BaseEstimator, X, y, repeats: int, budget_s: float) ->
     fit = Fit()
     while len(fit.times) < repeats and sum(fit.times) < budget_s:
         model = clone(estimator)
-        with warnings.catch_warnings(record=True) as caught, _no_gc():
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            _no_gc(),
+            count_passes() as count,
+        ):
             warnings.simplefilter("always")
             start = time.perf_counter()
             try:
@@ -63,6 +70,7 @@ def timed_fits(estimator: BaseEstimator, X, y, repeats: int, budget_s: float) ->
                 fit.error = f"{type(exc).__name__}: {exc}"
                 return fit
             fit.times.append(time.perf_counter() - start)
+        fit.passes = count.passes
         for w in caught:
             fit.converged &= not issubclass(w.category, ConvergenceWarning)
             message = f"{w.category.__name__}: {str(w.message)[:200]}"

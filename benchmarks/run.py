@@ -217,8 +217,8 @@ def run_config(config: Config, X, y, repeats: int) -> dict:
             entry.update(
                 n_iter=None if n_iter is None else int(np.max(n_iter)),
                 # The core counts its products with X (statistics, step-size
-                # estimate and epochs) in its private training state.
-                passes=model._state["passes"] if entry["ours"] else None,
+                # estimate and epochs) when asked to, as timed_fits does.
+                passes=fit.passes if entry["ours"] else None,
                 peak_memory_bytes=peak,
                 peak_memory_fraction=None
                 if peak is None

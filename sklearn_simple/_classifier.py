@@ -19,6 +19,7 @@ from ._array_api import (
 from ._base import LinearModelBase
 from ._compat import Real, StrOptions
 from ._losses import LOSSES
+from ._targets import coded_targets, weight_per_class
 
 __all__ = ["ThresholdClassifier"]
 
@@ -249,6 +250,44 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         y = to_numpy(y)
         check_classification_targets(y)
         xp, device = namespace_of(sample_weight)
+        known = self._known_classes(y, continuing, incremental, classes)
+        # Numeric labels live where X does, as scikit-learn's classifiers do.
+        self.classes_ = move_to(known, xp, device)
+        n_classes = len(known)
+        if n_classes < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes, but "
+                f"the data contains only one class: {known[0]!r}."
+            )
+        codes = np.searchsorted(known, y)
+        per_class = weight_per_class(codes, to_numpy(sample_weight), n_classes)
+        class_weights = self._class_weights(per_class, incremental, continuing)
+        if self.class_weight is not None:
+            sample_weight = sample_weight * asarray(
+                xp, class_weights[codes], sample_weight.dtype, device
+            )
+        # Checked after class_weight, which can zero a class (or all of them:
+        # the loss would then divide by a zero total weight).
+        # partial_fit may see one class per chunk (label-sorted streams), as
+        # long as classes= names them all; fit needs two to tell apart.
+        weighted = np.count_nonzero(per_class * class_weights)
+        if weighted < (1 if incremental else 2):
+            raise ValueError(
+                f"{'No class' if weighted == 0 else 'Only one class'} has a "
+                "positive total sample_weight (times class_weight); "
+                + (
+                    "give some sample a positive weight."
+                    if incremental
+                    else "at least 2 classes need positive weight to learn to "
+                    "tell them apart."
+                )
+            )
+        self._check_threshold()
+        targets = LOSSES[self.loss].targets
+        return coded_targets(codes, n_classes, targets, sample_weight), sample_weight
+
+    def _known_classes(self, y, continuing, incremental, classes):
+        """Every class of the model, sorted, as numpy; checks ``y`` against them."""
         if continuing:
             known = self._host_classes()
             if classes is not None and not np.array_equal(
@@ -267,8 +306,6 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             known = np.unique(to_numpy(classes))
         else:
             known = np.unique(y)
-        # Numeric labels live where X does, as scikit-learn's classifiers do.
-        self.classes_ = move_to(known, xp, device)
         # fit takes its classes from y; partial_fit must check y against them.
         unknown = np.setdiff1d(y, known) if incremental else ()
         if len(unknown):
@@ -277,62 +314,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                 f"{known!r}; pass every label in classes on the first "
                 "partial_fit call."
             )
-        n_classes = len(known)
-        if n_classes < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes, but "
-                f"the data contains only one class: {known[0]!r}."
-            )
-        codes = np.searchsorted(known, y)
-        host_weight = to_numpy(sample_weight)
-        # By blocks: bincount makes a float64 copy of its weights.
-        weight_per_class = sum(
-            np.bincount(codes[i : i + 2**16], host_weight[i : i + 2**16], n_classes)
-            for i in range(0, len(codes), 2**16)
-        )
-        class_weights = self._class_weights(weight_per_class, incremental, continuing)
-        if self.class_weight is not None:
-            sample_weight = sample_weight * asarray(
-                xp, class_weights[codes], sample_weight.dtype, device
-            )
-        # Checked after class_weight, which can zero a class (or all of them:
-        # the loss would then divide by a zero total weight).
-        # partial_fit may see one class per chunk (label-sorted streams), as
-        # long as classes= names them all; fit needs two to tell apart.
-        weighted = np.count_nonzero(weight_per_class * class_weights)
-        if weighted < (1 if incremental else 2):
-            raise ValueError(
-                f"{'No class' if weighted == 0 else 'Only one class'} has a "
-                "positive total sample_weight (times class_weight); "
-                + (
-                    "give some sample a positive weight."
-                    if incremental
-                    else "at least 2 classes need positive weight to learn to "
-                    "tell them apart."
-                )
-            )
-        self._check_threshold()
-
-        # Built directly in the dtype of X (that of the weights), so that no
-        # float64 copy of the targets exists beside a float32 one.
-        neg, pos = LOSSES[self.loss].targets
-        if xp is not np:
-            codes = asarray(xp, codes, xp.int64, device)
-            if n_classes == 2:
-                is_pos = (codes == 1)[:, None]
-            else:
-                is_pos = codes[:, None] == xp.arange(n_classes, device=device)
-            # Exact: the codes are small integers.
-            Y = astype(xp, is_pos, sample_weight.dtype) * (pos - neg) + neg
-            return Y, sample_weight
-        shape = (len(codes), 1 if n_classes == 2 else n_classes)
-        Y = np.full(shape, neg, dtype=sample_weight.dtype)
-        if n_classes == 2:
-            # copyto with a mask: indexing with it would list the indices.
-            np.copyto(Y[:, 0], pos, where=codes == 1)
-        else:
-            Y[np.arange(len(codes)), codes] = pos
-        return Y, sample_weight
+        return known
 
     def _host_classes(self):
         """``classes_`` as a numpy array, wherever the model was fitted."""

@@ -226,7 +226,7 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
                 "calls; give every call the same targets."
             )
         Y = namespace_of(y)[0].reshape(y, (y.shape[0], -1))
-        trained = self._state["theta"].shape[1] if continuing else Y.shape[1]
+        trained = self._state.solver.weights.shape[1] if continuing else Y.shape[1]
         if Y.shape[1] != trained:
             raise ValueError(
                 f"y has {Y.shape[1]} targets but the model was trained on "

@@ -51,7 +51,7 @@ class Stopper:
         return self.tol is not None and self.no_improvement >= self.n_iter_no_change
 
 
-def is_diverging(losses, start, null, best, window, full_batch):
+def is_diverging(losses, *, start, null, best, window, full_batch):
     """Whether the training loss is running away instead of converging.
 
     Diverging means: not finite; or above the loss at the start, the loss of an

@@ -14,7 +14,6 @@ from sklearn_simple import (
     SimpleRegressor,
     ThresholdClassifier,
 )
-from sklearn_simple._base import LinearModelBase
 
 
 @pytest.fixture
@@ -22,49 +21,66 @@ def regression():
     return make_regression(200, 5, noise=1.0, random_state=0)
 
 
-def _interrupt_at_epoch(monkeypatch, epoch):
-    """Make the full-batch epoch raise KeyboardInterrupt on its ``epoch``-th call."""
-    real = LinearModelBase._full_batch_epoch
-    calls = []
+class _Interrupt(logging.Handler):
+    """Presses Ctrl-C when the verbose log reaches its ``at``-th record.
 
-    def epoch_or_interrupt(self, *args):
-        calls.append(1)
-        if len(calls) == epoch:
+    The first record announces the training, each later one ends an epoch.
+    """
+
+    def __init__(self, at):
+        super().__init__()
+        self.at, self.seen = at, 0
+
+    def emit(self, record):
+        self.seen += 1
+        if self.seen == self.at:
             raise KeyboardInterrupt
-        return real(self, *args)
-
-    monkeypatch.setattr(LinearModelBase, "_full_batch_epoch", epoch_or_interrupt)
 
 
-def test_interrupted_fit_keeps_the_last_finished_epoch(regression, monkeypatch, caplog):
+@pytest.fixture
+def interrupt():
+    """``interrupt(at)``: a Ctrl-C at the ``at``-th verbose log record."""
+    logger = logging.getLogger("sklearn_simple")
+    handlers = []
+
+    def install(at):
+        handlers.append(_Interrupt(at))
+        logger.addHandler(handlers[-1])
+
+    yield install
+    for handler in handlers:
+        logger.removeHandler(handler)
+
+
+def test_interrupted_fit_keeps_the_last_finished_epoch(regression, interrupt, caplog):
     X, y = regression
-    reference = SimpleRegressor(max_iter=3, tol=None).fit(X, y)
-    _interrupt_at_epoch(monkeypatch, 4)
-    reg = SimpleRegressor()
+    interrupt(at=1 + 4)  # during the report of epoch 4, before it is kept
+    reg = SimpleRegressor(verbose=1)
     with caplog.at_level(logging.WARNING, logger="sklearn_simple"):
         with pytest.raises(KeyboardInterrupt):
             reg.fit(X, y)
-    assert reg.n_iter_ == 3
+    assert reg.n_iter_ == 4
+    reference = SimpleRegressor(max_iter=4, tol=None).fit(X, y)
     np.testing.assert_array_equal(reg.coef_, reference.coef_)
-    assert "keeping the weights of epoch 3" in caplog.text
+    assert "keeping the weights of epoch 4" in caplog.text
 
 
-def test_interrupted_partial_fit_rolls_back(regression, monkeypatch):
+def test_interrupted_partial_fit_rolls_back(regression, interrupt):
     X, y = regression
-    reg = SimpleRegressor().partial_fit(X, y)
+    reg = SimpleRegressor(verbose=1).partial_fit(X, y)
     before = pickle.dumps(reg)
-    _interrupt_at_epoch(monkeypatch, 1)
+    interrupt(at=1 + 1)
     with pytest.raises(KeyboardInterrupt):
         reg.partial_fit(X, y)
     assert pickle.dumps(reg) == before
 
 
 def test_interrupt_before_the_first_epoch_leaves_the_model_unfitted(
-    regression, monkeypatch
+    regression, interrupt
 ):
     X, y = regression
-    _interrupt_at_epoch(monkeypatch, 1)
-    reg = SimpleRegressor()
+    interrupt(at=1)
+    reg = SimpleRegressor(verbose=1)
     with pytest.raises(KeyboardInterrupt):
         reg.fit(X, y)
     assert not hasattr(reg, "coef_")

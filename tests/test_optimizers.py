@@ -5,28 +5,40 @@ import pytest
 from sklearn.datasets import make_regression
 
 from sklearn_simple import SimpleRegressor, ThresholdClassifier
-from sklearn_simple._optimizers import OPTIMIZERS, GradientDescent, Nesterov, StepState
+from sklearn_simple._optimizers import (
+    OPTIMIZERS,
+    STOCHASTIC_MOMENTUM,
+    GradientDescent,
+    Nesterov,
+)
 
 
 def test_gradient_descent_has_no_momentum():
-    state = StepState(step=1.0, t=10.0)
-    assert GradientDescent().momentum(state, stochastic=False) == 0.0
+    optimizer = GradientDescent()
+    assert optimizer.momentum(10.0, stochastic=False) == 0.0
+    assert optimizer.momentum(optimizer.advance(10.0, restart=False), False) == 0.0
 
 
 def test_nesterov_momentum_follows_the_fista_sequence():
-    rule, state = Nesterov(), StepState(step=1.0)
-    t = 1.0
+    optimizer, t = Nesterov(), 1.0
     for _ in range(5):
         t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
-        assert rule.momentum(state, stochastic=False) == pytest.approx((t - 1) / t_next)
-        state, t = rule.advance(state, restart=False), t_next
+        expected = (t - 1) / t_next
+        assert optimizer.momentum(t, stochastic=False) == pytest.approx(expected)
+        t = optimizer.advance(t, restart=False)
+        assert t == pytest.approx(t_next)
 
 
 def test_restart_drops_the_momentum():
-    rule = Nesterov()
-    state = rule.advance(rule.advance(StepState(step=1.0), False), False)
-    assert rule.momentum(state, stochastic=False) > 0
-    assert rule.momentum(rule.advance(state, restart=True), stochastic=False) == 0
+    optimizer = Nesterov()
+    t = optimizer.advance(optimizer.advance(1.0, restart=False), restart=False)
+    assert optimizer.momentum(t, stochastic=False) > 0
+    assert optimizer.momentum(optimizer.advance(t, restart=True), False) == 0
+
+
+def test_stochastic_momentum_is_constant():
+    assert Nesterov().momentum(1.0, stochastic=True) == STOCHASTIC_MOMENTUM
+    assert Nesterov().momentum(50.0, stochastic=True) == STOCHASTIC_MOMENTUM
 
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))

@@ -6,6 +6,7 @@ So round trips are compared on content: every array, scalar and random state
 bit for bit, through ``_bits``.
 """
 
+import dataclasses
 import pickle
 
 import numpy as np
@@ -26,6 +27,8 @@ def _bits(obj):
         return ("scalar", obj.dtype.str, obj.tobytes())
     if isinstance(obj, float):
         return ("float", obj.hex())
+    if dataclasses.is_dataclass(obj):
+        return (type(obj).__name__, _bits(vars(obj)))
     if isinstance(obj, np.random.RandomState):
         return ("RandomState", _bits(obj.get_state(legacy=False)))
     if isinstance(obj, dict):

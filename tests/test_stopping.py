@@ -37,31 +37,46 @@ def test_effective_tol_is_never_below_the_dtype_resolution():
 
 
 def test_non_finite_loss_is_divergence():
-    assert is_diverging([1.0, np.nan], 1.0, 1.0, 1.0, 5, True)
-    assert is_diverging([1.0, np.inf], 1.0, 1.0, 1.0, 5, False)
+    assert is_diverging(
+        [1.0, np.nan], start=1.0, null=1.0, best=1.0, window=5, full_batch=True
+    )
+    assert is_diverging(
+        [1.0, np.inf], start=1.0, null=1.0, best=1.0, window=5, full_batch=False
+    )
 
 
 def test_loss_above_start_and_twice_best_is_divergence():
     assert is_diverging(
         [0.5, 3.0], start=1.0, null=1.0, best=0.5, window=5, full_batch=False
     )
-    assert not is_diverging([0.5, 0.9], 1.0, 1.0, 0.5, 5, False)
+    assert not is_diverging(
+        [0.5, 0.9], start=1.0, null=1.0, best=0.5, window=5, full_batch=False
+    )
 
 
 def test_steady_rise_in_full_batch_is_divergence():
     losses = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75]
-    assert is_diverging(losses, 1.0, 1.0, 0.5, 5, full_batch=True)
-    assert not is_diverging(losses, 1.0, 1.0, 0.5, 5, full_batch=False)
+    assert is_diverging(
+        losses, start=1.0, null=1.0, best=0.5, window=5, full_batch=True
+    )
+    assert not is_diverging(
+        losses, start=1.0, null=1.0, best=0.5, window=5, full_batch=False
+    )
 
 
 def test_converging_losses_are_not_divergence():
     losses = list(1.0 / np.arange(1, 20))
-    assert not is_diverging(losses, 1.0, 1.0, min(losses), 5, True)
+    best = min(losses)
+    assert not is_diverging(
+        losses, start=1.0, null=1.0, best=best, window=5, full_batch=True
+    )
 
 
 def test_rounding_noise_near_a_zero_loss_is_not_divergence():
     losses = [1e-31, 2e-31, 3e-31, 4e-31, 5e-31, 6e-31]
-    assert not is_diverging(losses, 1.0, 1.0, 1e-31, 5, full_batch=True)
+    assert not is_diverging(
+        losses, start=1.0, null=1.0, best=1e-31, window=5, full_batch=True
+    )
 
 
 def test_ending_far_above_the_best_loss_is_unsettled():

@@ -1,0 +1,168 @@
+"""How curved the objective is: the constant behind the safe step size.
+
+Gradient descent on a function whose gradient is ``L``-Lipschitz (whose
+curvature is at most ``L`` in every direction) decreases it at every step of
+size ``1 / L`` or less, and converges for steps below ``2 / L`` (Nesterov,
+*Introductory Lectures on Convex Optimization*, 2004, section 2.1.5). The
+accelerated method (FISTA) needs ``1 / L`` (Beck & Teboulle, 2009). That is
+why ``learning_rate`` is a multiple of ``1 / L``: 1.0 is the safe step of
+every data set.
+
+For the data term of the objective, ``F(w) = sum_i sw_i l(y_i, z_i . w) /
+sum(sw)`` with standardized rows ``z_i`` (and a 1 for the intercept), the
+Hessian is ``Z.T @ diag(sw_i l''_i) @ Z / sum(sw)``. The loss curvature
+``l''`` is bounded by a constant ``c`` (1 for the squared error, 1/4 for the
+log loss), so
+
+    L <= c * lambda_max(Z.T @ diag(sw) @ Z / sum(sw)).
+
+A mini-batch step must be safe for whatever rows the batch holds: its
+objective is an average of per-row terms scaled by ``n / sum(sw)``, whose
+curvature is at most ``c * n * sw_i * (||z_i||**2 + 1) / sum(sw)``. The
+largest of these bounds every batch, the bound scikit-learn's SAG solvers use
+(``get_auto_step_size`` in ``sklearn/linear_model/_sag.py``; Schmidt, Le Roux
+& Bach, *Minimizing finite sums with the stochastic average gradient*, 2017).
+
+These functions return the matrix part (the largest eigenvalue or row norm);
+:func:`lipschitz` multiplies by the loss curvature.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._array_api import (
+    accumulation_dtype,
+    astype,
+    get_namespace,
+    move_to,
+    namespace_of,
+    zeros,
+)
+from ._passes import record_passes
+from ._rows import SCRATCH_ELEMENTS, centered_blocks, dense_1d
+
+__all__ = ["gram_top_eigenvalue", "lipschitz", "max_row_norm", "power_iteration"]
+
+# Beyond this many rows, the power iteration works on evenly spaced rows.
+POWER_ITERATION_ROWS = 20_000
+
+
+def lipschitz(loss_curvature: float, top: float, dtype, xp=np) -> float:
+    """``loss_curvature * top``, floored at the smallest normal number of ``dtype``.
+
+    The floor keeps the step ``learning_rate / L`` finite on data whose
+    standardized features are all zero (every column constant).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple._curvature import lipschitz
+    >>> lipschitz(0.25, 4.0, np.float64)
+    1.0
+    """
+    return loss_curvature * max(top, float(xp.finfo(dtype).smallest_normal))
+
+
+def power_iteration(X, sample_weight, standardization, start, n_iter: int):
+    """Largest eigenvalue of the weighted Gram matrix of the standardized ``X``.
+
+    ``n_iter`` rounds of the power method on ``v -> Z.T @ diag(sw) @ Z @ v /
+    sum(sw)``, computed as products with ``X`` (``Z`` is never built), starting
+    from ``start`` (a vector of length n_features, not modified). With an
+    intercept the features are centered, so the intercept's direction
+    (eigenvalue 1) decouples from theirs: the result is at least 1. Beyond
+    ``POWER_ITERATION_ROWS`` rows, evenly spaced rows are used (for dense
+    ``X`` a strided view, which copies nothing).
+
+    Returns ``(top, v)``: the eigenvalue estimate and the last eigenvector
+    estimate, to warm-start a later call. Each round reads ``X`` twice.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple._curvature import power_iteration
+    >>> from sklearn_simple._standardization import Standardization
+    >>> X = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]])
+    >>> std = Standardization.of(X, np.ones(4), fit_intercept=False)
+    >>> top, v = power_iteration(X, np.ones(4), std, np.ones(2), n_iter=50)
+    >>> round(top, 6)  # Z has orthogonal columns of mean square 1
+    1.0
+    """
+    xp, device = get_namespace(X)
+    n_rows = X.shape[0]
+    mean, scale = standardization.mean, standardization.scale
+    sw = sample_weight
+    stride = -(-n_rows // POWER_ITERATION_ROWS)
+    if stride > 1 and float(xp.sum(sw[::stride])) > 0:
+        X, sw = X[::stride, :], sw[::stride]
+    total = float(xp.sum(sw))
+    sw = astype(xp, sw, X.dtype)
+    # Copied: the division below must not write into the caller's vector.
+    v = astype(xp, move_to(start, xp, device), X.dtype) * 1
+    v /= _norm(xp, v)
+    top = 0.0
+    offset_scale = mean / scale
+    for _ in range(n_iter):
+        coef = v / scale
+        u = dense_1d(X @ coef) - offset_scale @ v
+        u *= sw
+        w = (dense_1d(X.T @ u) - mean * xp.sum(u)) / scale
+        w /= total
+        top = _norm(xp, w)
+        if top == 0.0:
+            break
+        v = w / top
+    record_passes(2 * n_iter * X.shape[0] / n_rows)
+    if standardization.fit_intercept:
+        top = max(top, 1.0)
+    return top, v
+
+
+def max_row_norm(X, sample_weight, standardization, n_rows: int) -> float:
+    """``max_i sw_i * (||z_i||**2 + 1) * n_rows / sum(sw)``: the mini-batch bound.
+
+    ``n_rows`` is the number of rows batches are drawn from; the ``+ 1`` is
+    the intercept's column of ones (absent without an intercept). One pass
+    over ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple._curvature import max_row_norm
+    >>> from sklearn_simple._standardization import Standardization
+    >>> X = np.array([[1.0], [-1.0]])
+    >>> std = Standardization.of(X, np.ones(2), fit_intercept=True)
+    >>> max_row_norm(X, np.ones(2), std, n_rows=2)  # (1 + 1) * 2 / 2
+    2.0
+    """
+    xp, device = get_namespace(X)
+    acc = accumulation_dtype(xp, device, X.dtype)
+    mean, scale = standardization.mean, standardization.scale
+    inv_var = astype(xp, 1.0 / scale**2, acc)
+    if sp.issparse(X):
+        m = mean.astype(np.float64) * inv_var
+        sq = dense_1d(X.multiply(X) @ inv_var) - 2 * dense_1d(X @ m) + float(mean @ m)
+    else:
+        sq = zeros(xp, X.shape[0], acc, device)
+        for rows, dev in centered_blocks(X, mean, SCRATCH_ELEMENTS):
+            dev /= scale
+            dev *= dev
+            sq[rows] = astype(xp, xp.sum(dev, axis=1), acc)
+    record_passes(1.0)
+    sq = xp.where(sq > 0, sq, xp.zeros_like(sq))
+    sq += 1.0 if standardization.fit_intercept else 0.0
+    weighted = astype(xp, sample_weight, acc) * sq
+    return float(xp.max(weighted)) * n_rows / float(xp.sum(sample_weight))
+
+
+def gram_top_eigenvalue(A, fit_intercept: bool) -> float:
+    """The exact largest eigenvalue of the (d + 1) x (d + 1) matrix ``A``.
+
+    Without an intercept its last row and column (the intercept's) are left out.
+    """
+    xp = namespace_of(A)[0]
+    return float(xp.linalg.eigvalsh(A if fit_intercept else A[:-1, :-1])[-1])
+
+
+def _norm(xp, v):
+    return float(xp.sqrt(xp.sum(v * v)))

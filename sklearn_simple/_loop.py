@@ -1,0 +1,254 @@
+"""The training loop, in the order the user guide teaches it.
+
+1. Start from initial weights (zeros, the last fit's with ``warm_start``, or
+   where the last ``partial_fit`` stopped).
+2. Predict: the raw score of every training row.
+3. Compare the predictions with the targets through the loss.
+4. Adjust the weights against the gradient (``_solver``).
+5. Repeat until the loss stops improving (``_stopping``), or runs away.
+
+:func:`train` is that loop and nothing else. What it works on is passed in:
+the objective (``_objective``: steps 2 and 3), the optimizer
+(``_optimizers``), the state to continue from and the settings. The
+estimators (``_base``) build those from the data and the parameters, and
+turn the result into fitted attributes.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
+
+import numpy as np
+
+from ._array_api import dtype_name
+from ._exceptions import DivergenceError
+from ._solver import SolverState, full_batch_step, lookahead, minibatch_epoch
+from ._standardization import Standardization
+from ._stopping import Stopper, is_diverging, is_unsettled
+
+__all__ = ["EpochHooks", "LoopSettings", "Outcome", "TrainingState", "train"]
+
+
+@dataclass
+class TrainingState:
+    """What training carries from one call to the next (``partial_fit``).
+
+    It always describes the last finished epoch: an interrupted call can
+    keep it, a failed one throws it away.
+    """
+
+    standardization: Standardization  # the coordinates of the weights
+    solver: SolverState
+    rng: np.random.RandomState  # shuffles and splits
+    eigenvector: object  # of the curvature, to warm-start the next estimate
+    lipschitz: float = np.inf  # the curvature bound of the last call
+    best: float = np.inf  # best monitored loss so far
+    no_improvement: int = 0  # epochs in a row without improvement
+    history: list[float] = field(default_factory=list)  # loss of every epoch
+
+    def to_plain(self) -> dict:
+        """The state as dicts of arrays and numbers, for pickle and skops.
+
+        skops loads only types it trusts: plain containers, arrays and random
+        states are, this package's dataclasses would not be.
+        """
+        plain = {f.name: getattr(self, f.name) for f in fields(self)}
+        plain["standardization"] = vars(self.standardization).copy()
+        plain["solver"] = vars(self.solver).copy()
+        return plain
+
+    @classmethod
+    def from_plain(cls, plain: dict) -> "TrainingState":
+        """Inverse of :meth:`to_plain`."""
+        return cls(
+            **{
+                **plain,
+                "standardization": Standardization(**plain["standardization"]),
+                "solver": SolverState(**plain["solver"]),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    """How long and on what to train, from the estimator's parameters."""
+
+    max_epochs: int
+    tol: float | None
+    n_iter_no_change: int
+    batch_size: int | None = None  # None: full batch
+    shuffle: bool = True
+    incremental: bool = False  # partial_fit: continue, never stop early
+    learning_rate: float = 1.0  # for the error messages
+
+
+class Outcome(NamedTuple):
+    """How training ended."""
+
+    stopped: bool  # by the stopping rule or a hook, before max_epochs
+    validation_scores: list[float]  # negated validation loss of each epoch
+    best_weights: object  # to keep instead of the last ones, or None
+
+
+class EpochHooks:
+    """Called around each epoch; this base class does nothing.
+
+    ``end`` returns True to stop training (as a scikit-learn callback can).
+    """
+
+    def begin(self, epoch: int, weights) -> None:
+        """Before the epoch, at its starting weights."""
+
+    def end(self, epoch: int, weights, loss: float, score, step: float) -> bool:
+        """After the epoch: its weights, loss, validation score and step size."""
+        return False
+
+
+def train(
+    objective,
+    optimizer,
+    state: TrainingState,
+    settings: LoopSettings,
+    *,
+    rows: Sequence[int],
+    validation=None,
+    hooks: EpochHooks | None = None,
+) -> Outcome:
+    """Train from ``state`` (updated in place after every epoch) on ``rows``.
+
+    ``validation`` is an objective on held-out rows, monitored instead of the
+    training loss. Raises :class:`DivergenceError` when the loss runs away.
+    """
+    hooks = hooks or EpochHooks()
+    full_batch = settings.batch_size is None
+    solver = state.solver
+    # 1.-3. Start from the initial weights: predict, and compare (in full
+    # batch, the same pass takes the gradient for the first step).
+    first_point = lookahead(optimizer, solver) if full_batch else None
+    evaluation = objective.evaluate(solver.weights, first_point)
+    start = evaluation.loss + objective.penalty.value(solver.weights)
+    _check_start(start, objective.dtype)
+    monitor = Monitor(objective, state, settings, start, validation)
+    first = len(state.history) + 1
+    for epoch in range(first, first + settings.max_epochs):
+        hooks.begin(epoch, solver.weights)
+        # 2.-4. Predict, compare through the loss, adjust against the gradient.
+        if full_batch:
+            solver, evaluation = full_batch_step(
+                objective, optimizer, solver, evaluation
+            )
+            loss = evaluation.loss + objective.penalty.value(solver.weights)
+        else:
+            order = (
+                state.rng.permutation(rows) if settings.shuffle else np.asarray(rows)
+            )
+            solver, loss = minibatch_epoch(
+                objective, optimizer, solver, order, settings.batch_size
+            )
+        # 5. Repeat until the loss stops improving, or runs away.
+        stop, score = monitor.judge(epoch, solver, loss)
+        state.solver = solver
+        state.best, state.no_improvement = (
+            monitor.stopper.best,
+            monitor.stopper.no_improvement,
+        )
+        state.history.append(loss)
+        stop |= hooks.end(epoch, solver.weights, loss, score, solver.step)
+        if stop and not settings.incremental:
+            break
+    else:
+        stop = False
+    if full_batch and not settings.incremental:
+        monitor.check_settled(epoch)
+    return Outcome(stop, monitor.validation_scores, monitor.best_weights)
+
+
+class Monitor:
+    """Judges each epoch: divergence, the value to stop on, the weights to keep.
+
+    The weights to keep in the end, when not the last ones, are those of the
+    best validation epoch, or of the lowest loss for a non-smooth loss (a
+    subgradient method does not descend monotonically).
+    """
+
+    def __init__(self, objective, state, settings, start, validation):
+        self.settings, self.start, self.validation = settings, start, validation
+        self.null = objective.null_loss()
+        self.smooth = objective.loss.smooth
+        self.history = state.history
+        # partial_fit compares with its own start and the best loss of the
+        # earlier calls, so that a rate diverging call by call is caught.
+        self.best_before = min(start, state.best)
+        self.stopper = Stopper(
+            settings.tol,
+            settings.n_iter_no_change,
+            best=state.best,
+            no_improvement=state.no_improvement,
+        )
+        self.keep_lowest = not settings.incremental and not self.smooth
+        keep = validation is not None or self.keep_lowest
+        self.best_weights = state.solver.weights if keep else None
+        self.lowest = start
+        self.losses, self.validation_scores = [], []
+
+    def judge(self, epoch: int, solver: SolverState, loss: float):
+        """``(stop, validation score or None)`` after an epoch; raises on divergence."""
+        self.losses.append(loss)
+        settings = self.settings
+        if is_diverging(
+            self.losses,
+            start=self.start,
+            null=self.null,
+            best=self.best_before if settings.incremental else min(self.losses),
+            window=settings.n_iter_no_change,
+            full_batch=settings.batch_size is None and not settings.incremental,
+        ):
+            raise DivergenceError(
+                f"Training diverged at epoch {epoch}: the loss reached {loss:.6g}, "
+                f"up from {self.start:.6g} at the start, with learning_rate="
+                f"{float(settings.learning_rate)!r} (a step of {solver.step:.3g}). "
+                + self._advice(),
+                loss_curve=[*self.history, loss],
+            )
+        if self.validation is None:
+            if self.keep_lowest and loss < self.lowest:
+                self.best_weights, self.lowest = solver.weights, loss
+            return self.stopper.update(loss), None
+        validation_loss = self.validation.evaluate(solver.weights).loss
+        score = -validation_loss
+        if not self.validation_scores or score > max(self.validation_scores):
+            self.best_weights = solver.weights
+        self.validation_scores.append(score)
+        return self.stopper.update(validation_loss), score
+
+    def check_settled(self, epoch: int) -> None:
+        """Raise if a full-batch run ended far above its best loss.
+
+        Mini-batch losses are noisy by nature; a full batch has no excuse.
+        """
+        losses = self.losses
+        if self.smooth and is_unsettled(losses, self.start):
+            raise DivergenceError(
+                f"Training did not settle: it stopped at epoch {epoch} with a loss "
+                f"of {losses[-1]:.6g}, well above the best, {min(losses):.6g}, with "
+                f"learning_rate={float(self.settings.learning_rate)!r}: the steps "
+                "overshoot. " + self._advice(),
+                loss_curve=self.history,
+            )
+
+    def _advice(self):
+        return (
+            f"Use a smaller learning_rate, such as "
+            f"{float(self.settings.learning_rate) / 10:g}; "
+            "1.0 and below converge for full-batch training."
+        )
+
+
+def _check_start(start: float, dtype) -> None:
+    if not np.isfinite(start):
+        raise ValueError(
+            f"The loss is {start} before the first step: the values of X, y or "
+            f"sample_weight are too large to compute it in {dtype_name(dtype)}. "
+            "Rescale them: X e.g. with sklearn.preprocessing.MaxAbsScaler, y by "
+            "dividing it by a constant, sample_weight by its largest value."
+        )

@@ -1,0 +1,79 @@
+"""How ``X`` is read: blocks of rows, row subsets, products with sparse matrices.
+
+Dense ``X`` is visited in blocks of rows small enough to stay in the
+processor's cache, so that two products with one block (``block @ weights``
+and ``block.T @ derivative``) read the block from memory once.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._array_api import asarray, namespace_of
+
+__all__ = [
+    "BLOCK_ELEMENTS",
+    "DEVICE_BLOCK_ELEMENTS",
+    "SCRATCH_ELEMENTS",
+    "centered_blocks",
+    "dense_1d",
+    "dense_2d",
+    "row_blocks",
+    "take_rows",
+]
+
+# Rows are processed in blocks of about 2 MB of float64: small enough to stay
+# in cache between the two products of an epoch. Loops that make a scratch
+# copy of their block use a quarter of that, to keep the extra memory small.
+BLOCK_ELEMENTS = 2**18
+SCRATCH_ELEMENTS = 2**16
+# Other namespaces get large blocks: a GPU needs big products to be busy, and
+# every block's result that is read back to the host waits for the device.
+DEVICE_BLOCK_ELEMENTS = 2**24
+
+
+def row_blocks(n_samples, n_features, elements=BLOCK_ELEMENTS):
+    """Slices of consecutive rows, each of about ``elements`` entries."""
+    step = max(1, elements // max(n_features, 1))
+    for start in range(0, n_samples, step):
+        yield slice(start, min(start + step, n_samples))
+
+
+def centered_blocks(X, mean, elements):
+    """``(rows, X[rows] - mean)`` block by block, in one reused scratch array.
+
+    Allocating a fresh block each time costs page faults that can take longer
+    than the arithmetic on it. The yielded array is overwritten by the next
+    block: use it before asking for the next. Namespaces other than numpy
+    have no ``out=``: they get a new, larger block each time.
+    """
+    d = X.shape[1]
+    if not isinstance(X, np.ndarray):
+        for rows in row_blocks(X.shape[0], d, DEVICE_BLOCK_ELEMENTS):
+            yield rows, X[rows, :] - mean
+        return
+    scratch = np.empty((max(1, elements // max(d, 1)), d), dtype=X.dtype)
+    for rows in row_blocks(X.shape[0], d, elements):
+        block = scratch[: rows.stop - rows.start]
+        np.subtract(X[rows], mean, out=block)
+        yield rows, block
+
+
+def take_rows(array, rows):
+    """``array[rows]`` for an array of any namespace, or sparse.
+
+    ``rows`` are integer indices, as numpy or in the namespace of ``array``.
+    """
+    if isinstance(array, np.ndarray) or sp.issparse(array):
+        return array[rows]
+    xp, device = namespace_of(array)
+    return xp.take(array, asarray(xp, rows, xp.int64, device), axis=0)
+
+
+def dense_1d(product):
+    """A product of a sparse matrix as a dense 1-D array (others unchanged)."""
+    return np.asarray(product).ravel() if isinstance(product, np.matrix) else product
+
+
+def dense_2d(product):
+    """A product of a sparse matrix as a dense 2-D array (others unchanged)."""
+    return np.asarray(product) if isinstance(product, np.matrix) else product

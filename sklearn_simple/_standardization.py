@@ -1,0 +1,152 @@
+"""The change of coordinates that makes every data set equally easy to train.
+
+The weights are learned for standardized features ``Z = (X - mean) / scale``
+(weighted statistics), which makes badly scaled data as easy as well scaled
+data. ``Z`` is never materialised: the objective rewrites every product with
+it as a product with ``X`` plus an O(n_features) correction, so sparse ``X``
+stays sparse, read-only ``X`` is never written and no copy of ``X`` is made.
+
+Weights in these coordinates are one array of shape ``(n_features + 1,
+n_outputs)``: the weights for ``Z`` on top, the intercept in the last row.
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._array_api import (
+    accumulation_dtype,
+    astype,
+    concat,
+    get_namespace,
+    namespace_of,
+    to_numpy,
+    zeros,
+)
+from ._passes import record_passes
+from ._rows import SCRATCH_ELEMENTS, centered_blocks, dense_1d
+
+__all__ = ["Standardization"]
+
+
+@dataclass(frozen=True)
+class Standardization:
+    """Column means and scales of ``X``: ``z = (x - mean) / scale``.
+
+    Without an intercept the columns are not centered (the model must go
+    through the origin): ``mean`` is zero and ``scale`` is the weighted root
+    mean square. Columns whose variance is within rounding of zero are
+    ``constant``: they get scale 1 and their weight is held at 0 (their term
+    is part of the intercept). Arrays are in the dtype, namespace and device
+    of ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple._standardization import Standardization
+    >>> X = np.array([[1.0, 5.0], [3.0, 5.0]])
+    >>> std = Standardization.of(X, np.ones(2), fit_intercept=True)
+    >>> std.mean, std.scale, std.constant
+    (array([2., 5.]), array([1., 1.]), array([False,  True]))
+    >>> weights = std.standardize(np.array([[2.0], [0.0]]), np.array([1.0]))
+    >>> std.unstandardize(weights)
+    (array([[2.],
+           [0.]]), array([1.]))
+    """
+
+    mean: object
+    scale: object
+    constant: object
+    fit_intercept: bool
+
+    @classmethod
+    def of(cls, X, sample_weight, fit_intercept: bool) -> "Standardization":
+        """The weighted statistics of ``X``, in one pass (two with a mean)."""
+        xp, device = get_namespace(X)
+        acc = accumulation_dtype(xp, device, X.dtype)
+        sw = astype(xp, sample_weight, X.dtype)
+        total = float(xp.sum(sample_weight))
+        d = X.shape[1]
+        if fit_intercept:
+            mean = astype(xp, dense_1d(X.T @ sw), acc) / total
+        else:
+            mean = zeros(xp, d, acc, device)
+        if sp.issparse(X):
+            second = dense_1d(X.multiply(X).T @ sw).astype(np.float64) / total
+            var = np.maximum(second - mean**2, 0.0)
+        else:
+            # Two passes (mean, then squared deviations) avoid the cancellation
+            # of E[x^2] - E[x]^2 on columns whose mean is large against their
+            # spread.
+            var = zeros(xp, d, acc, device)
+            mean_x = astype(xp, mean, X.dtype)
+            for rows, dev in centered_blocks(X, mean_x, SCRATCH_ELEMENTS):
+                dev *= dev
+                var += sw[rows] @ dev
+            var /= total
+        record_passes(2.0 if fit_intercept else 1.0)
+        return cls.from_moments(mean, var, X.shape[0], X.dtype, fit_intercept)
+
+    @classmethod
+    def from_moments(
+        cls, mean, var, n_samples: int, dtype, fit_intercept: bool
+    ) -> "Standardization":
+        """From weighted column means and variances (in the accumulation dtype).
+
+        A column is constant when its variance is within rounding of zero
+        (the bound scikit-learn's StandardScaler uses). An overflowed variance
+        is not: its infinite scale lets :meth:`check_finite` report it.
+        """
+        xp = namespace_of(var)[0]
+        eps = xp.finfo(dtype).eps
+        bound = n_samples * eps * var + (n_samples * mean * eps) ** 2
+        constant = xp.isfinite(var) & (var <= bound)
+        scale = xp.where(constant, xp.ones_like(var), xp.sqrt(var))
+        return cls(
+            astype(xp, mean, dtype), astype(xp, scale, dtype), constant, fit_intercept
+        )
+
+    def check_finite(self) -> None:
+        """Refuse statistics that overflowed, before they poison the loop.
+
+        Without this check an overflowed variance makes the step size NaN, and
+        the run ends in a DivergenceError that blames the learning rate.
+        """
+        mean, scale = to_numpy(self.mean), to_numpy(self.scale)
+        overflowed = np.flatnonzero(~(np.isfinite(mean) & np.isfinite(scale)))
+        if overflowed.size:
+            raise ValueError(
+                f"The weighted mean or variance of column(s) {overflowed.tolist()} "
+                f"of X overflows {scale.dtype.name}: the values of X (or of "
+                "sample_weight) are too large to compute with. Rescale X, e.g. with "
+                "sklearn.preprocessing.MaxAbsScaler, or divide sample_weight by its "
+                "largest value."
+            )
+
+    def releasing_constant_columns(self) -> "Standardization":
+        """The same coordinates with no column held at 0.
+
+        For the later chunks of a stream: a column constant in the first chunk
+        may vary in later ones.
+        """
+        xp = namespace_of(self.constant)[0]
+        return replace(self, constant=xp.zeros_like(self.constant))
+
+    def unstandardize(self, weights):
+        """``(coef, intercept)`` for the original features; coef ``(d, k)``."""
+        coef = weights[:-1, :] / self.scale[:, None]
+        return coef, weights[-1, :] - self.mean @ coef
+
+    def standardize(self, coef, intercept):
+        """Inverse of :meth:`unstandardize`: the weights of ``(coef, intercept)``."""
+        xp = namespace_of(self.scale)[0]
+        weights = coef * self.scale[:, None]
+        if self.fit_intercept:
+            # On these rows a constant column's term is part of the intercept.
+            weights = xp.where(self.constant[:, None], xp.zeros_like(weights), weights)
+            bias = intercept + self.mean @ coef
+        else:
+            bias = xp.zeros_like(intercept)
+        weights = concat(xp, [weights, bias[None, :]], axis=0)
+        return astype(xp, weights, self.scale.dtype)
