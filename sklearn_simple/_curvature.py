@@ -39,7 +39,7 @@ from ._array_api import (
     zeros,
 )
 from ._passes import record_passes
-from ._rows import SCRATCH_ELEMENTS, centered_blocks, dense_1d
+from ._rows import SCRATCH_ELEMENTS, centered_blocks, dense_1d, sparse_row_sums
 
 __all__ = ["gram_top_eigenvalue", "lipschitz", "max_row_norm", "power_iteration"]
 
@@ -141,7 +141,7 @@ def max_row_norm(X, sample_weight, standardization, n_rows: int) -> float:
     inv_var = astype(xp, 1.0 / scale**2, acc)
     if sp.issparse(X):
         m = mean.astype(np.float64) * inv_var
-        sq = dense_1d(X.multiply(X) @ inv_var) - 2 * dense_1d(X @ m) + float(mean @ m)
+        sq = sparse_row_sums(X, inv_var) - 2 * dense_1d(X @ m) + float(mean @ m)
     else:
         sq = zeros(xp, X.shape[0], acc, device)
         for rows, dev in centered_blocks(X, mean, SCRATCH_ELEMENTS):

@@ -53,6 +53,8 @@ from ._rows import (
     dense_1d,
     dense_2d,
     row_blocks,
+    sparse_row_chunks,
+    sparse_times_dense,
     take_rows,
 )
 from ._standardization import Standardization
@@ -167,13 +169,20 @@ class Objective:
         )
 
     def _blocks(self):
-        """Row blocks for :meth:`evaluate`: cache-sized for numpy, else large."""
+        """``(rows, X[rows])`` for :meth:`evaluate`.
+
+        Dense numpy X in cache-sized blocks, other namespaces in large ones.
+        Sparse X whole: scipy's products are as fast on the whole matrix,
+        and slicing rows copies them (a block of a wide matrix would be a
+        few rows).
+        """
         X = self.X
-        # A CSC matrix has no cheap row blocks: take it whole.
-        if sp.issparse(X) and X.format == "csc":
-            return [slice(None)]
+        if sp.issparse(X):
+            return [(slice(None), X)]
         elements = BLOCK_ELEMENTS if self.xp is np else DEVICE_BLOCK_ELEMENTS
-        return row_blocks(X.shape[0], X.shape[1], elements)
+        return (
+            (rows, X[rows, :]) for rows in row_blocks(X.shape[0], X.shape[1], elements)
+        )
 
     def evaluate(self, weights, lookahead=None) -> Evaluation:
         """Data loss at ``weights`` and ``lookahead``, gradient at ``lookahead``.
@@ -198,9 +207,11 @@ class Objective:
         loss_x = loss_y = 0.0
         XtG = zeros(xp, (X.shape[1], k), self._acc, self.device)
         g_sum = zeros(xp, k, self._acc, self.device)
-        for rows in self._blocks():
-            block = X if rows == slice(None) else X[rows, :]
-            raw = dense_2d(block @ coef) + intercept
+        for rows, block in self._blocks():
+            product = (
+                sparse_times_dense(block, coef) if sp.issparse(block) else block @ coef
+            )
+            raw = product + intercept
             rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
             w, y_rows = weight[rows], Y[rows, :]
             loss_x += float(w @ sum_along(xp, loss.value(y_rows, rx, xp), axis=1))
@@ -368,16 +379,7 @@ def _centered_gram(X, Y, sw, mean, y_mean, acc):
     xp, device = get_namespace(X)
     d, k = X.shape[1], Y.shape[1]
     if sp.issparse(X):
-        Yc = Y - y_mean
-        weighted = X.multiply(sw[:, None]).tocsr()
-        total = float(sw.sum())
-        col_sums = np.asarray(weighted.sum(axis=0)).ravel()
-        gram = np.asarray((X.T @ weighted).todense(), dtype=np.float64)
-        gram -= np.outer(col_sums, mean) + np.outer(mean, col_sums)
-        gram += total * np.outer(mean, mean)
-        cross = np.asarray(weighted.T @ Yc, dtype=np.float64) - np.outer(mean, sw @ Yc)
-        y_square = float(sw @ np.sum(Yc * Yc, axis=1))
-        return gram, cross, col_sums - total * mean, y_square
+        return _centered_sparse_gram(X, Y, sw, mean, y_mean)
     gram = zeros(xp, (d, d), acc, device)
     cross = zeros(xp, (d, k), acc, device)
     offset = zeros(xp, d, acc, device)
@@ -393,3 +395,29 @@ def _centered_gram(X, Y, sw, mean, y_mean, acc):
         offset += root @ dev
         y_square += xp.sum(y_dev * y_dev)
     return gram, cross, offset, float(y_square)
+
+
+def _centered_sparse_gram(X, Y, sw, mean, y_mean):
+    """:func:`_centered_gram` for sparse X, in float64.
+
+    The products are taken chunk by chunk of rows (a chunk's weighted copy is
+    the only copy of nonzeros), and centered afterwards: centering would fill
+    the sparse matrix.
+    """
+    d = X.shape[1]
+    Yc = Y - y_mean
+    total = float(sw.sum())
+    col_sums = dense_1d(X.T @ sw).astype(np.float64)
+    gram = np.zeros((d, d))
+    cross = np.zeros((d, Y.shape[1]))
+    chunks = sparse_row_chunks(X) if X.format == "csr" else [slice(None)]
+    for rows in chunks:
+        block = X[rows]
+        weighted = block.multiply(sw[rows][:, None]).tocsr()
+        gram += (block.T @ weighted).toarray()
+        cross += weighted.T @ Yc[rows]
+    gram -= np.outer(col_sums, mean) + np.outer(mean, col_sums)
+    gram += total * np.outer(mean, mean)
+    cross -= np.outer(mean, sw @ Yc)
+    y_square = float(sw @ np.sum(Yc * Yc, axis=1))
+    return gram, cross, col_sums - total * mean, y_square

@@ -5,6 +5,8 @@ processor's cache, so that two products with one block (``block @ weights``
 and ``block.T @ derivative``) read the block from memory once.
 """
 
+import itertools
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -18,6 +20,9 @@ __all__ = [
     "dense_1d",
     "dense_2d",
     "row_blocks",
+    "sparse_row_chunks",
+    "sparse_row_sums",
+    "sparse_times_dense",
     "take_rows",
 ]
 
@@ -29,6 +34,9 @@ SCRATCH_ELEMENTS = 2**16
 # Other namespaces get large blocks: a GPU needs big products to be busy, and
 # every block's result that is read back to the host waits for the device.
 DEVICE_BLOCK_ELEMENTS = 2**24
+# Work that makes a temporary per nonzero goes through sparse matrices in
+# chunks of rows holding about this many nonzeros, to bound its memory.
+SPARSE_CHUNK_NONZEROS = 2**20
 
 
 def row_blocks(n_samples, n_features, elements=BLOCK_ELEMENTS):
@@ -56,6 +64,72 @@ def centered_blocks(X, mean, elements):
         block = scratch[: rows.stop - rows.start]
         np.subtract(X[rows], mean, out=block)
         yield rows, block
+
+
+def sparse_row_chunks(X, nonzeros=None):
+    """Row slices of a CSR ``X`` holding about ``nonzeros`` nonzeros each.
+
+    ``None`` means ``SPARSE_CHUNK_NONZEROS``.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> from sklearn_simple._rows import sparse_row_chunks
+    >>> list(sparse_row_chunks(sp.eye(5, format="csr"), nonzeros=2))
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+    n = X.shape[0]
+    nonzeros = nonzeros or SPARSE_CHUNK_NONZEROS
+    targets = np.arange(nonzeros, X.nnz, nonzeros)
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(X.indptr, targets), [n]]))
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(cuts)]
+
+
+def sparse_row_sums(X, column_weights, nonzeros=None):
+    """``X.multiply(X) @ column_weights`` without a copy of all the nonzeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from sklearn_simple._rows import sparse_row_sums
+    >>> X = sp.csr_matrix(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> sparse_row_sums(X, np.array([1.0, 10.0]))
+    array([41., 90.])
+    """
+    X = X.tocsr()
+    out = np.empty(X.shape[0])
+    for rows in sparse_row_chunks(X, nonzeros):
+        first, last = X.indptr[rows.start], X.indptr[rows.stop]
+        values = X.data[first:last].astype(np.float64) ** 2
+        values *= column_weights[X.indices[first:last]]
+        lengths = np.diff(X.indptr[rows.start : rows.stop + 1])
+        row_of = np.repeat(np.arange(rows.stop - rows.start), lengths)
+        out[rows] = np.bincount(row_of, values, minlength=rows.stop - rows.start)
+    return out
+
+
+def sparse_times_dense(X, W):
+    """``X @ W`` for a sparse ``X`` and a dense 2-D ``W`` with few columns.
+
+    Column by column: scipy's product with one vector is about twice as fast
+    per column as its product with a block of a few columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from sklearn_simple._rows import sparse_times_dense
+    >>> sparse_times_dense(sp.eye(2, format="csr"), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[1., 2.],
+           [3., 4.]])
+    """
+    if W.shape[1] > 2:
+        return dense_2d(X @ W)
+    out = np.empty((X.shape[0], W.shape[1]), dtype=np.result_type(X.dtype, W.dtype))
+    for j in range(W.shape[1]):
+        out[:, j] = X @ W[:, j]
+    return out
 
 
 def take_rows(array, rows):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from ._array_api import (
     accumulation_dtype,
@@ -63,28 +64,8 @@ class Standardization:
     @classmethod
     def of(cls, X, sample_weight, fit_intercept: bool) -> "Standardization":
         """The weighted statistics of ``X``, in one pass (two with a mean)."""
-        xp, device = get_namespace(X)
-        acc = accumulation_dtype(xp, device, X.dtype)
-        sw = astype(xp, sample_weight, X.dtype)
-        total = float(xp.sum(sample_weight))
-        d = X.shape[1]
-        if fit_intercept:
-            mean = astype(xp, dense_1d(X.T @ sw), acc) / total
-        else:
-            mean = zeros(xp, d, acc, device)
-        if sp.issparse(X):
-            second = dense_1d(X.multiply(X).T @ sw).astype(np.float64) / total
-            var = np.maximum(second - mean**2, 0.0)
-        else:
-            # Two passes (mean, then squared deviations) avoid the cancellation
-            # of E[x^2] - E[x]^2 on columns whose mean is large against their
-            # spread.
-            var = zeros(xp, d, acc, device)
-            mean_x = astype(xp, mean, X.dtype)
-            for rows, dev in centered_blocks(X, mean_x, SCRATCH_ELEMENTS):
-                dev *= dev
-                var += sw[rows] @ dev
-            var /= total
+        moments = _sparse_moments if sp.issparse(X) else _dense_moments
+        mean, var = moments(X, sample_weight, fit_intercept)
         record_passes(2.0 if fit_intercept else 1.0)
         return cls.from_moments(mean, var, X.shape[0], X.dtype, fit_intercept)
 
@@ -150,3 +131,39 @@ class Standardization:
             bias = xp.zeros_like(intercept)
         weights = concat(xp, [weights, bias[None, :]], axis=0)
         return astype(xp, weights, self.scale.dtype)
+
+
+def _dense_moments(X, sample_weight, fit_intercept):
+    """Weighted column means (0 without an intercept) and mean squared deviations.
+
+    Two passes (the mean, then the squared deviations) avoid the cancellation
+    of E[x^2] - E[x]^2 on columns whose mean is large against their spread.
+    """
+    xp, device = get_namespace(X)
+    acc = accumulation_dtype(xp, device, X.dtype)
+    sw = astype(xp, sample_weight, X.dtype)
+    total = float(xp.sum(sample_weight))
+    if fit_intercept:
+        mean = astype(xp, dense_1d(X.T @ sw), acc) / total
+    else:
+        mean = zeros(xp, X.shape[1], acc, device)
+    var = zeros(xp, X.shape[1], acc, device)
+    mean_x = astype(xp, mean, X.dtype)
+    for rows, dev in centered_blocks(X, mean_x, SCRATCH_ELEMENTS):
+        dev *= dev
+        var += sw[rows] @ dev
+    return mean, var / total
+
+
+def _sparse_moments(X, sample_weight, fit_intercept):
+    """As :func:`_dense_moments`, by scikit-learn's ``mean_variance_axis``.
+
+    It works on the nonzeros in place (no copy of them) and computes an
+    accurate variance.
+    """
+    weights = sample_weight.astype(X.dtype, copy=False)
+    mean, var = mean_variance_axis(X, axis=0, weights=weights)
+    mean, var = mean.astype(np.float64), var.astype(np.float64)
+    if fit_intercept:
+        return mean, var
+    return np.zeros_like(mean), var + mean**2

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from sklearn_simple import _rows
 from sklearn_simple._losses import LOSSES
 from sklearn_simple._objective import GramObjective, L2Penalty, Objective
 from sklearn_simple._passes import count_passes
@@ -136,10 +137,14 @@ def _gram_and_rowwise(sparse=False, fit_intercept=True, y_offset=0.0):
     return gram, rowwise, weights
 
 
-@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("sparse", [False, True, "in chunks"])
 @pytest.mark.parametrize("fit_intercept", [False, True])
-def test_gram_form_equals_the_row_wise_squared_error(sparse, fit_intercept):
-    gram, rowwise, weights = _gram_and_rowwise(sparse, fit_intercept)
+def test_gram_form_equals_the_row_wise_squared_error(
+    sparse, fit_intercept, monkeypatch
+):
+    if sparse == "in chunks":  # the sparse Gram matrix summed over row chunks
+        monkeypatch.setattr(_rows, "SPARSE_CHUNK_NONZEROS", 17)
+    gram, rowwise, weights = _gram_and_rowwise(bool(sparse), fit_intercept)
     expected = Standardization.of(rowwise.X, rowwise.sample_weight, fit_intercept)
     std = gram.standardization
     np.testing.assert_allclose(std.mean, expected.mean, rtol=1e-12, atol=1e-12)
