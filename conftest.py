@@ -1,5 +1,6 @@
 """pytest configuration for the doctests of the package, README.md and docs/."""
 
+import importlib.util
 import os
 
 # scikit-learn's array API dispatch (tests/test_array_api.py and its own
@@ -27,3 +28,9 @@ except ImportError:
 else:
     # Doctests draw figures: never open a window, whatever the machine.
     matplotlib.use("Agg")
+
+# sklearn_simple/onnx.py imports skl2onnx when it is imported (importing it is
+# what registers the converters), and its doctests run onnxruntime: without
+# the optional ``onnx`` extra pytest could not even import it to collect them.
+if not all(importlib.util.find_spec(name) for name in ("skl2onnx", "onnxruntime")):
+    collect_ignore_glob += ["sklearn_simple/onnx.py"]

@@ -130,7 +130,10 @@ class LossCurveDisplay:
         Parameters
         ----------
         ax : matplotlib Axes, default=None
-            Axes to draw into; ``None`` creates a new figure.
+            Axes to draw into; ``None`` creates a new figure, with a
+            constrained layout so that no axis label is cut off. In a figure
+            of your own, use ``layout="constrained"`` (or save it with
+            ``bbox_inches="tight"``) for the same.
         yscale : {"auto", "linear", "log"}, default="auto"
             Scale of the loss axis. ``"auto"`` uses a log scale when the
             losses are positive and span a factor of 10 or more.
@@ -156,7 +159,10 @@ class LossCurveDisplay:
             raise ValueError(f"yscale must be one of {_YSCALES}, got {yscale!r}.")
         plt = _import_pyplot()
         if ax is None:
-            _, ax = plt.subplots()
+            # A constrained layout makes room for every axis label, the
+            # validation axis's on the right included: the default layout
+            # cuts it off at the figure's edge.
+            _, ax = plt.subplots(layout="constrained")
         n_models = len(self.loss_curves)
         labels = self.labels
         errors = self.errors if self.errors is not None else [None] * n_models

@@ -92,6 +92,25 @@ def test_validation_scores_on_a_second_axis(pyplot):
     assert legend == ["training loss", "validation score"]
 
 
+def test_every_axis_label_lies_inside_the_figure(pyplot):
+    # The validation axis's label, on the right, was cut off by the default
+    # layout: its box ended 0.4 pixel inside the figure, and the text's ink
+    # crossed the edge. The display's own figure leaves a margin around it.
+    X, y = load_iris(return_X_y=True)
+    clf = ThresholdClassifier(early_stopping=True, random_state=0).fit(X, y)
+    display = LossCurveDisplay.from_estimator(clf)
+    figure = display.figure_
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for axis in (display.ax_.xaxis, display.ax_.yaxis, display.validation_ax_.yaxis):
+        label = axis.label.get_window_extent(renderer)
+        margin = 2  # pixels
+        assert figure.bbox.x0 + margin <= label.x0
+        assert label.x1 <= figure.bbox.x1 - margin
+        assert figure.bbox.y0 + margin <= label.y0
+        assert label.y1 <= figure.bbox.y1 - margin
+
+
 def test_from_estimators_shows_a_failed_model(pyplot, diabetes):
     ok = SimpleRegressor(learning_rate=1.0, optimizer="gd").fit(*diabetes)
     with pytest.raises(DivergenceError) as failure:
