@@ -156,12 +156,18 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
     def __getstate__(self):
         state = super().__getstate__()
         if "_state" in state:
-            state["_state"] = state["_state"].to_plain()
+            plain = state["_state"].to_plain()
+            # The history is loss_curve_ itself: stored once (skops, unlike
+            # pickle, would write a shared list twice).
+            if plain["history"] is state.get("loss_curve_"):
+                del plain["history"]
+            state["_state"] = plain
         return state
 
     def __setstate__(self, state):
         if "_state" in state:
-            state = {**state, "_state": TrainingState.from_plain(state["_state"])}
+            plain = {"history": state.get("loss_curve_"), **state["_state"]}
+            state = {**state, "_state": TrainingState.from_plain(plain)}
         super().__setstate__(state)
 
     @with_callbacks

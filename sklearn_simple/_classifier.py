@@ -18,6 +18,7 @@ from ._array_api import (
 )
 from ._base import LinearModelBase
 from ._compat import Real, StrOptions
+from ._exceptions import plain
 from ._losses import LOSSES
 from ._targets import coded_targets, weight_per_class
 
@@ -257,7 +258,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         if n_classes < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes, but "
-                f"the data contains only one class: {known[0]!r}."
+                f"the data contains only one class: {plain(known[0])!r}."
             )
         codes = np.searchsorted(known, y)
         per_class = weight_per_class(codes, to_numpy(sample_weight), n_classes)
@@ -294,8 +295,8 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                 np.unique(to_numpy(classes)), known
             ):
                 raise ValueError(
-                    f"classes={classes!r} differs from the classes of the first "
-                    f"partial_fit call, {known!r}."
+                    f"classes={plain(classes)!r} differs from the classes of the first "
+                    f"partial_fit call, {plain(known)!r}."
                 )
         elif incremental:
             if classes is None:
@@ -310,8 +311,8 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         unknown = np.setdiff1d(y, known) if incremental else ()
         if len(unknown):
             raise ValueError(
-                f"y contains labels {unknown!r} that are not in classes "
-                f"{known!r}; pass every label in classes on the first "
+                f"y contains labels {plain(unknown)!r} that are not in classes "
+                f"{plain(known)!r}; pass every label in classes on the first "
                 "partial_fit call."
             )
         return known
@@ -346,8 +347,8 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             for w in self.class_weight.values()
         ):
             raise ValueError(
-                f"class_weight={self.class_weight!r} must map classes to finite, "
-                "non-negative numbers (weights multiplying sample_weight)."
+                f"class_weight={plain(self.class_weight)!r} must map classes to "
+                "finite, non-negative numbers (weights multiplying sample_weight)."
             )
         unknown = set(self.class_weight) - set(classes.tolist())
         if unknown:
@@ -368,18 +369,20 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         if len(classes) > 2:
             if self.threshold != "auto":
                 raise ValueError(
-                    f"threshold={self.threshold!r} only applies to two classes, but "
-                    f"there are {len(classes)}: the class with the highest "
+                    f"threshold={plain(self.threshold)!r} only applies to two classes, "
+                    f"but there are {len(classes)}: the class with the highest "
                     "score is predicted. Use threshold='auto'."
                 )
             if self.pos_label is not None:
                 raise ValueError(
-                    f"pos_label={self.pos_label!r} only applies to two classes, "
+                    f"pos_label={plain(self.pos_label)!r} only applies to two "
+                    "classes, "
                     f"but there are {len(classes)}; leave it as None."
                 )
         elif self.pos_label is not None and self.pos_label not in classes:
             raise ValueError(
-                f"pos_label={self.pos_label!r} is not one of the classes {classes}."
+                f"pos_label={plain(self.pos_label)!r} is not one of the classes "
+                f"{classes}."
             )
 
     def _stratification(self, y, n_val):

@@ -1,8 +1,9 @@
 """The package's own exception and warning."""
 
+import numpy as np
 from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
 
-__all__ = ["DivergenceError", "InconsistentVersionWarning"]
+__all__ = ["DivergenceError", "InconsistentVersionWarning", "plain"]
 
 
 class DivergenceError(ValueError):
@@ -67,3 +68,25 @@ class InconsistentVersionWarning(_SklearnVersionWarning):
             "or invalid results. Refit the model, or load it with the version "
             "that saved it."
         )
+
+
+def plain(value):
+    """``value`` with numpy scalars and arrays as Python numbers and lists.
+
+    For messages: ``0.1`` and ``[0, 1]`` read better than ``np.float64(0.1)``
+    and ``array([0, 1])``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple._exceptions import plain
+    >>> repr(plain(np.float64(0.1))), plain(np.array([0, 1])), plain({"a": np.int64(2)})
+    ('0.1', [0, 1], {'a': 2})
+    """
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(plain(v) for v in value)
+    return value

@@ -57,7 +57,7 @@ from ._rows import (
     sparse_times_dense,
     take_rows,
 )
-from ._standardization import Standardization
+from ._standardization import Standardization, check_underflow
 
 __all__ = ["Evaluation", "GramObjective", "L2Penalty", "Objective"]
 
@@ -92,6 +92,9 @@ class L2Penalty:
         self._xp = namespace_of(scale)[0]
 
     def value(self, weights) -> float:
+        if self.alpha == 0:
+            # Not 0 * ||coef||**2, which is NaN once the coefficients overflow.
+            return 0.0
         coef = weights[:-1, :] / self.scale[:, None]
         return 0.5 * self.alpha * float(self._xp.sum(coef * coef))
 
@@ -322,6 +325,7 @@ class GramObjective:
         record_passes(2.0 if fit_intercept else 1.0)
         var = xp.linalg.diagonal(gram) if xp is not np else np.diag(gram)
         var = xp.where(var > 0, var, xp.zeros_like(var)) / total
+        check_underflow(X, sample_weight, mean, var)
         std = Standardization.from_moments(
             mean, var, X.shape[0], X.dtype, fit_intercept
         )

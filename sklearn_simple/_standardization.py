@@ -14,10 +14,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.sparsefuncs import mean_variance_axis
+from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 
 from ._array_api import (
     accumulation_dtype,
+    asarray,
     astype,
     concat,
     get_namespace,
@@ -26,9 +27,15 @@ from ._array_api import (
     zeros,
 )
 from ._passes import record_passes
-from ._rows import SCRATCH_ELEMENTS, centered_blocks, dense_1d
+from ._rows import (
+    SCRATCH_ELEMENTS,
+    centered_blocks,
+    dense_1d,
+    row_blocks,
+    take_rows,
+)
 
-__all__ = ["Standardization"]
+__all__ = ["Standardization", "check_underflow"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class Standardization:
         moments = _sparse_moments if sp.issparse(X) else _dense_moments
         mean, var = moments(X, sample_weight, fit_intercept)
         record_passes(2.0 if fit_intercept else 1.0)
+        check_underflow(X, sample_weight, mean, var)
         return cls.from_moments(mean, var, X.shape[0], X.dtype, fit_intercept)
 
     @classmethod
@@ -167,3 +175,53 @@ def _sparse_moments(X, sample_weight, fit_intercept):
     if fit_intercept:
         return mean, var
     return np.zeros_like(mean), var + mean**2
+
+
+def check_underflow(X, sample_weight, mean, var) -> None:
+    """Refuse columns whose spread is too small for its square to be computed.
+
+    Below about 1e-154 the squares of deviations underflow float64: the
+    variance becomes 0 (the column would pass for constant and get a zero
+    weight) or loses its digits (the step size would be wrong). A column
+    whose largest deviation from its mean is only rounding of the mean is
+    constant, and fine; so is a column that varies only on rows of zero
+    weight. Only the columns with such a small variance are read again.
+    """
+    var = to_numpy(var)
+    tiny = np.finfo(np.float64).smallest_normal
+    candidates = np.flatnonzero(var < tiny)
+    if not candidates.size:
+        return
+    xp = namespace_of(mean)[0]
+    weighted = np.flatnonzero(to_numpy(sample_weight) > 0)
+    spread = _spread(X, weighted, astype(xp, mean, X.dtype), candidates)
+    rounding = 16 * np.finfo(X.dtype).eps * np.abs(to_numpy(mean)[candidates])
+    underflows = spread < np.sqrt(tiny / np.finfo(np.float64).eps)
+    tiny = candidates[(spread > rounding) & underflows]
+    if tiny.size:
+        raise ValueError(
+            f"Column(s) {tiny.tolist()} of X vary by too little to compute with: "
+            f"their largest deviation from the mean is {float(spread.max()):.3g}, "
+            "and its square underflows float64. Rescale X, e.g. with "
+            "sklearn.preprocessing.MaxAbsScaler or StandardScaler."
+        )
+
+
+def _spread(X, rows, mean, columns):
+    """``max |x - mean|`` over ``rows`` of each of ``columns``, as numpy float64."""
+    if sp.issparse(X) or not isinstance(X, np.ndarray):
+        X = take_rows(X, rows)
+    if sp.issparse(X):
+        low, high = min_max_axis(X[:, columns], axis=0)
+        centre = to_numpy(mean)[columns]
+        return np.maximum(np.abs(low - centre), np.abs(high - centre)).astype(float)
+    if not isinstance(X, np.ndarray):
+        xp = namespace_of(X)[0]
+        picked = xp.take(X, asarray(xp, columns, xp.int64, namespace_of(X)[1]), axis=1)
+        deviation = xp.abs(picked - xp.take(mean, xp.asarray(columns), axis=0))
+        return to_numpy(xp.max(deviation, axis=0)).astype(float)
+    spread = np.zeros(len(columns))
+    for block in row_blocks(len(rows), len(columns), SCRATCH_ELEMENTS):
+        deviation = np.abs(X[rows[block]][:, columns] - mean[columns])
+        np.maximum(spread, deviation.max(axis=0), out=spread)
+    return spread

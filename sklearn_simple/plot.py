@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from ._exceptions import DivergenceError
+from ._exceptions import DivergenceError, plain
 
 __all__ = ["LossCurveDisplay"]
 
@@ -45,7 +45,9 @@ def _fitted_model(estimator):
 
 def _candidate_label(params):
     # "simpleregressor__learning_rate" reads better as "learning_rate".
-    return ", ".join(f"{name.split('__')[-1]}={value!r}" for name, value in params)
+    return ", ".join(
+        f"{name.split('__')[-1]}={plain(value)!r}" for name, value in params
+    )
 
 
 class LossCurveDisplay:

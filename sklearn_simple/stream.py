@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._exceptions import plain
+
 __all__ = ["chunk_bounds", "partial_fit_chunks"]
 
 Estimator = TypeVar("Estimator")
@@ -186,4 +188,4 @@ def partial_fit_chunks(
 
 def _check_positive_int(value, name):
     if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        raise ValueError(f"{name} must be a positive integer, got {plain(value)!r}.")

@@ -134,6 +134,7 @@ NAN_X = r"Input X contains NaN"
 INF_X = r"Input X contains infinity"
 OVERFLOW_X = r"overflows float(64|32).*Rescale X, e\.g\. with .*MaxAbsScaler"
 OVERFLOW_LOSS = r"loss is inf before the first step.*Rescale them"
+UNDERFLOW_X = r"Column\(s\) \[[\d, ]+\] of X vary by too little.*Rescale X, e\.g\. with"
 OVERFLOW_SCORES = r"overflows float64 for \d+ of \d+ samples.*units"
 SAMPLES = r"inconsistent numbers of samples"
 N_FEATURES_MSG = r"X has 2 features, but \w+ is expecting 3 features"
@@ -186,6 +187,23 @@ def _cases_for(est):
             warns=NOT_CONVERGED if est == CLF else None,
         ),
         Case(est, "fit", "all of X times 1e-150", _fit(X=lambda X: X * 1e-150)),
+        Case(
+            est,
+            "fit",
+            "X times 1e-170 (squares underflow float64)",
+            _fit(X=lambda X: X * 1e-170),
+            "ValueError",
+            UNDERFLOW_X,
+        ),
+        Case(
+            est,
+            "fit",
+            "X times 1e-160 (squares lose their digits), fit_intercept=False",
+            _fit(X=lambda X: X * 1e-160),
+            "ValueError",
+            UNDERFLOW_X,
+            setup=_new(fit_intercept=False),
+        ),
         Case(
             est,
             "fit",

@@ -64,6 +64,15 @@ def test_bad_input_raises_the_documented_error(case):
 
 
 @pytest.mark.parametrize("case", RAISING, ids=lambda case: case.id)
+def test_messages_show_plain_numbers(case):
+    # A numpy scalar's repr (np.float64(0.1)) is noise in a message to a user.
+    _, act = _prepare(case)
+    with pytest.raises(EXCEPTIONS[case.raises]) as info:
+        act()
+    assert "np.float" not in str(info.value) and "np.int" not in str(info.value)
+
+
+@pytest.mark.parametrize("case", RAISING, ids=lambda case: case.id)
 def test_a_call_that_raises_leaves_the_model_as_it_was(case):
     model, act = _prepare(case)
     before = pickle.dumps(model)
