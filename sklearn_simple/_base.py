@@ -308,16 +308,17 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
     def _objective(self, X, Y, sample_weight, state, full_batch, incremental):
         """The objective to train on, in the coordinates it standardizes to.
 
-        A continued ``partial_fit`` keeps the standardization of its first
-        call; a full-batch ``fit`` of the squared error (with fewer features
-        than ``_GRAM_MAX_FEATURES`` and than rows) trains on the Gram matrix;
-        anything else on the rows, standardized by their own statistics.
+        A continued ``partial_fit`` standardizes by the statistics of every
+        row seen so far, these included; a full-batch ``fit`` of the squared
+        error (with fewer features than ``_GRAM_MAX_FEATURES`` and than rows)
+        trains on the Gram matrix; anything else on the rows, standardized by
+        their own statistics.
         """
         loss = LOSSES[self._loss_name()]()
         if state is not None:
-            # A column constant in the first chunk may vary in later ones:
-            # only a single fit holds its weight at 0.
-            standardization = state.standardization.releasing_constant_columns()
+            # Statistics frozen by the first chunk would bias every later
+            # one, and hold a column constant there at 0 for good.
+            standardization = state.standardization.updated(X, sample_weight)
         else:
             gram = X.shape[1] <= min(_GRAM_MAX_FEATURES, X.shape[0])
             if loss.name == "squared_error" and full_batch and not incremental and gram:
@@ -332,22 +333,25 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
         """The state to train from, with the step size ``learning_rate / L``.
 
         A new state starts from the initial weights; a continued one keeps
-        its weights, momentum and history. Each call steps by the curvature
-        of its own rows: a small chunk (a larger curvature bound) must not
-        shrink the steps of later ones. A line search carries its adapted
-        step from one partial_fit to the next.
+        its weights, momentum, average and history, re-expressed in the
+        coordinates of the updated statistics. ``L`` is the largest bound of
+        the calls so far: a small chunk (a large bound of its own) shrinks
+        the steps of later ones too, which ``stream.chunk_bounds`` avoids by
+        making chunks even. A line search
+        carries its adapted step from one partial_fit to the next.
         """
         continuing = state is not None
+        objective.standardization.check_finite()
         if continuing:
             eigenvector = state.eigenvector
+            _reexpress(state, objective.standardization)
         else:
-            objective.standardization.check_finite()
             weights = _initial_weights(self, objective, n_outputs)
             eigenvector = initial_eigenvector(weights.shape[0] - 1)
         lipschitz, eigenvector = safe_curvature(
             objective,
             eigenvector,
-            full_batch=full_batch,
+            batch_size=None if full_batch else self.batch_size,
             n_rows=n_rows,
             warm=continuing,
         )
@@ -360,6 +364,11 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
                 "with sklearn.preprocessing.MaxAbsScaler, the same way for every "
                 "call."
             )
+        if continuing and np.isfinite(state.lipschitz):
+            # Every row seen so far: a step safe for each call's rows, and
+            # one size for all chunks of a stream, which its running average
+            # needs (chunks stepped further would weigh more in it).
+            lipschitz = max(lipschitz, state.lipschitz)
         step = self.learning_rate / lipschitz
         if not continuing:
             solver = SolverState(weights, weights, step)
@@ -417,8 +426,15 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
         return self._coef_attributes(copy_of(objective.xp, coef.T), intercept)
 
     def _finish(self, objective, state):
-        """Set the fitted attributes from the state's weights."""
-        self.__dict__.update(self._attributes_at(objective, state.solver.weights))
+        """Set the fitted attributes from the state's weights.
+
+        After ``partial_fit``, the model is the running average of the
+        weights (see ``_solver.running_average``). SAGA's table belongs to
+        the rows of one fit: it is dropped, not kept in the model.
+        """
+        state.solver = replace(state.solver, memory=None, average_gradient=None)
+        weights = state.solver.weights if state.average is None else state.average
+        self.__dict__.update(self._attributes_at(objective, weights))
         self.loss_curve_ = state.history
         self.best_loss_ = min(state.history)
         self.n_iter_ = len(state.history)
@@ -449,6 +465,26 @@ def _validation_split(y, fraction, rng, stratification):
         random_state=rng,
     )
     return np.sort(train), np.sort(val)
+
+
+def _reexpress(state, standardization):
+    """Bring ``state``'s weights into the coordinates of ``standardization``.
+
+    The model they describe (coefficients and intercept on the original
+    features) is unchanged, and so are the momentum's direction and the
+    running average; only the coordinates move with the statistics.
+    """
+    old = state.standardization
+    if standardization is old:
+        return
+    solver = state.solver
+    state.solver = replace(
+        solver,
+        weights=old.reexpress(solver.weights, standardization),
+        previous=old.reexpress(solver.previous, standardization),
+    )
+    state.average = old.reexpress(state.average, standardization)
+    state.standardization = standardization
 
 
 def _initial_weights(estimator, objective, n_outputs):

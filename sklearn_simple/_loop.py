@@ -22,7 +22,14 @@ import numpy as np
 
 from ._array_api import dtype_name
 from ._exceptions import DivergenceError
-from ._solver import SolverState, full_batch_step, lookahead, minibatch_epoch
+from ._solver import (
+    SolverState,
+    full_batch_step,
+    lookahead,
+    minibatch_epoch,
+    running_average,
+    with_memory,
+)
 from ._standardization import Standardization
 from ._stopping import Stopper, is_diverging, is_unsettled
 
@@ -41,7 +48,9 @@ class TrainingState:
     solver: SolverState
     rng: np.random.RandomState  # shuffles and splits
     eigenvector: object  # of the curvature, to warm-start the next estimate
-    lipschitz: float = np.inf  # the curvature bound of the last call
+    lipschitz: float = np.inf  # the curvature bound of every row seen so far
+    average: object = None  # partial_fit: running average of the weights
+    n_averaged: int = 0  # calls in that average
     best: float = np.inf  # best monitored loss so far
     no_improvement: int = 0  # epochs in a row without improvement
     history: list[float] = field(default_factory=list)  # loss of every epoch
@@ -126,6 +135,9 @@ def train(
     # batch, the same pass takes the gradient for the first step).
     first_point = lookahead(optimizer, solver) if full_batch else None
     evaluation = objective.evaluate(solver.weights, first_point)
+    if not (full_batch or settings.incremental):
+        # Variance reduction needs every row's derivative (see _solver).
+        solver = with_memory(objective, solver, rows)
     start = evaluation.loss + objective.penalty.value(solver.weights)
     _check_start(start, objective.dtype)
     monitor = Monitor(objective, state, settings, start, validation)
@@ -139,11 +151,12 @@ def train(
             )
             loss = evaluation.loss + objective.penalty.value(solver.weights)
         else:
+            n_rows = len(rows)
             order = (
-                state.rng.permutation(rows) if settings.shuffle else np.asarray(rows)
+                state.rng.permutation(n_rows) if settings.shuffle else np.arange(n_rows)
             )
             solver, loss = minibatch_epoch(
-                objective, optimizer, solver, order, settings.batch_size
+                objective, optimizer, solver, rows, order, settings.batch_size
             )
         # 5. Repeat until the loss stops improving, or runs away.
         stop, score = monitor.judge(epoch, solver, loss)
@@ -153,6 +166,11 @@ def train(
             monitor.stopper.no_improvement,
         )
         state.history.append(loss)
+        if settings.incremental:
+            # A stream's steps are noisy for good: its model is their average.
+            state.average, state.n_averaged = running_average(
+                state.average, solver.weights, state.n_averaged
+            )
         stop |= hooks.end(epoch, solver.weights, loss, score, solver.step)
         if stop and not settings.incremental:
             break

@@ -211,10 +211,7 @@ class Objective:
         XtG = zeros(xp, (X.shape[1], k), self._acc, self.device)
         g_sum = zeros(xp, k, self._acc, self.device)
         for rows, block in self._blocks():
-            product = (
-                sparse_times_dense(block, coef) if sp.issparse(block) else block @ coef
-            )
-            raw = product + intercept
+            raw = _times(block, coef) + intercept
             rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
             w, y_rows = weight[rows], Y[rows, :]
             loss_x += float(w @ sum_along(xp, loss.value(y_rows, rx, xp), axis=1))
@@ -269,6 +266,37 @@ class Objective:
         """The curvature bound of any mini-batch of the ``n_rows`` rows."""
         bound = max_row_norm(self.X, self.sample_weight, self.standardization, n_rows)
         return lipschitz(self.loss.curvature, bound, self.dtype, self.xp)
+
+    def derivative_change(self, weights, memory):
+        """SAGA's pass over the rows: ``(loss, derivatives, gradient)``.
+
+        At ``weights``: the data loss, each row's loss derivative with
+        respect to its raw scores (unweighted, ``(n_rows, n_outputs)``), and
+        the gradient of the change since ``memory`` (the rows' derivatives
+        at their last visit), ``Z.T @ (weight * (derivatives - memory))`` in
+        standardized coordinates; zeros as ``memory`` give the gradient
+        itself. One pass over the rows (see ``_solver.minibatch_epoch``).
+        """
+        xp = self.xp
+        k = weights.shape[1]
+        coef, intercept = self.standardization.unstandardize(weights)
+        X, Y, weight, loss = self.X, self.Y, self._weight, self.loss
+        loss_sum = 0.0
+        XtG = zeros(xp, (X.shape[1], k), self._acc, self.device)
+        g_sum = zeros(xp, k, self._acc, self.device)
+        parts = []
+        for rows, block in self._blocks():
+            raw = _times(block, coef) + intercept
+            w, y_rows = weight[rows], Y[rows, :]
+            loss_sum += float(w @ sum_along(xp, loss.value(y_rows, raw, xp), axis=1))
+            derivative = loss.derivative(y_rows, raw, xp)
+            parts.append(derivative)
+            G = (derivative - memory[rows, :]) * w[:, None]
+            XtG += dense_2d(block.T @ G)
+            g_sum += sum_along(xp, G, axis=0)
+        record_passes(self._pass_fraction)
+        derivatives = parts[0] if len(parts) == 1 else concat(xp, parts, axis=0)
+        return loss_sum, derivatives, self._assemble(XtG, g_sum, weights.dtype)
 
 
 class GramObjective:
@@ -327,7 +355,7 @@ class GramObjective:
         var = xp.where(var > 0, var, xp.zeros_like(var)) / total
         check_underflow(X, sample_weight, mean, var)
         std = Standardization.from_moments(
-            mean, var, X.shape[0], X.dtype, fit_intercept
+            mean, var, X.shape[0], X.dtype, fit_intercept, total_weight=total
         )
         scale = astype(xp, std.scale, acc)
         edge = (offset / scale / total)[None, :]
@@ -370,6 +398,11 @@ class GramObjective:
         """``(L, start)``: the exact curvature; no iteration needed."""
         top = gram_top_eigenvalue(self.A, self.standardization.fit_intercept)
         return lipschitz(self.loss.curvature, top, self.dtype, self.xp), start
+
+
+def _times(block, coef):
+    """``block @ coef``: raw scores of a block of rows, without the intercept."""
+    return sparse_times_dense(block, coef) if sp.issparse(block) else block @ coef
 
 
 def _centered_gram(X, Y, sw, mean, y_mean, acc):

@@ -9,7 +9,17 @@ applies the L2 penalty exactly through its proximal operator::
 which is FISTA (Beck & Teboulle, *A fast iterative shrinkage-thresholding
 algorithm*, 2009) with adaptive restart (O'Donoghue & Candès, *Adaptive
 restart for accelerated gradient schemes*, 2015). The step size is
-``learning_rate / L`` (see ``_curvature``). Everything the algorithm carries
+``learning_rate / L`` (see ``_curvature``).
+
+Mini-batches (:func:`minibatch_epoch`) make the same proximal step with a
+variance-reduced gradient estimate, SAGA (Defazio, Bach & Lacoste-Julien,
+*SAGA: a fast incremental gradient method with support for non-strongly
+convex composite objectives*, 2014; scikit-learn's ``saga`` solver): each
+row's loss derivative from its last visit is remembered, so the estimate's
+noise vanishes as the weights converge and a constant step reaches the
+optimum. Streams (``partial_fit``) cannot remember rows they will not see
+again; there the model reported is a running average of the weights of
+each call (:func:`running_average`). Everything the algorithm carries
 from one step to the next is in :class:`SolverState`, and every function here
 takes the objective as an argument: the solver can be run on any objective
 with ``evaluate`` and ``penalty`` (see ``_objective``), a toy quadratic too.
@@ -20,14 +30,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._array_api import asarray
+from ._array_api import asarray, concat, zeros
+from ._curvature import minibatch_curvature
+from ._rows import take_rows
 
 __all__ = [
     "SolverState",
     "full_batch_step",
     "lookahead",
     "minibatch_epoch",
+    "running_average",
     "safe_curvature",
+    "with_memory",
 ]
 
 # Line search: try a step this much larger than the last accepted one, and
@@ -38,6 +52,9 @@ STEP_SHRINK = 0.5
 # eigenvector of an earlier call (partial_fit), which is already close.
 POWER_ITERATIONS = 10
 POWER_ITERATIONS_WARM = 3
+# The running average of a stream forgets early weights polynomially: the
+# weights of call t count (AVERAGING_DECAY + 1) / (t + AVERAGING_DECAY).
+AVERAGING_DECAY = 3
 
 
 @dataclass
@@ -46,13 +63,19 @@ class SolverState:
 
     ``weights`` and ``previous`` are ``(n_features + 1, n_outputs)`` arrays
     in standardized coordinates (see ``_standardization``); ``t`` is
-    Nesterov's sequence (1 means "no momentum yet").
+    Nesterov's sequence (1 means "no momentum yet"). During a mini-batch
+    ``fit``, ``memory`` holds each training row's loss derivative at its last
+    visit, ``(n_rows, n_outputs)`` in the order of the rows, and
+    ``average_gradient`` the gradient those derivatives make (SAGA's table);
+    both are None otherwise.
     """
 
     weights: object
     previous: object
     step: float
     t: float = 1.0
+    memory: object = None
+    average_gradient: object = None
 
 
 def lookahead(optimizer, state: SolverState, *, stochastic: bool = False):
@@ -123,50 +146,119 @@ def _sufficient_decrease(xp, evaluation, point, weights, step, new_loss):
     return new_loss <= bound or step < xp.finfo(weights.dtype).smallest_normal
 
 
-def minibatch_epoch(objective, optimizer, state: SolverState, order, batch_size: int):
-    """One pass over the rows ``order`` in mini-batches of ``batch_size``.
+def with_memory(objective, state: SolverState, rows) -> SolverState:
+    """``state`` with SAGA's table filled at its weights: one pass over X.
 
-    Each batch makes one step with the batch's unbiased gradient estimate and
-    a constant momentum. Returns the new state and the epoch's loss: the
-    weighted mean of the losses seen on the batches during the epoch (no
-    extra pass over X), plus the penalty at the end.
+    ``rows`` are the training rows (the others have zero weight in
+    ``objective``); the table is in their order.
+    """
+    xp = objective.xp
+    n_outputs = state.weights.shape[1]
+    shape = (objective.X.shape[0], n_outputs)
+    nothing = zeros(xp, shape, objective.dtype, objective.device)
+    _, derivatives, gradient = objective.derivative_change(state.weights, nothing)
+    memory = take_rows(derivatives, np.asarray(rows))
+    return replace(state, memory=memory, average_gradient=gradient)
+
+
+def minibatch_epoch(
+    objective, optimizer, state: SolverState, rows, permutation, batch_size: int
+):
+    """One pass over ``rows`` in the order ``permutation``, in mini-batches.
+
+    Each batch makes one proximal step of the fixed size ``state.step``.
+    With SAGA's table (``state.memory``, see :func:`with_memory`) the
+    gradient estimate of a batch ``B`` is ``grad_B(w) - grad_B(memory) +
+    average_gradient``: unbiased, and exact at the optimum. Without it (the
+    batches of one ``partial_fit`` call) it is the batch's own gradient.
+    The optimizers' momentum for mini-batches is 0 (see ``_optimizers``).
+
+    Returns the new state and the epoch's loss: the weighted mean of the
+    losses seen on the batches during the epoch (no extra pass over X), plus
+    the penalty at the end.
     """
     xp, penalty = objective.xp, objective.penalty
-    n_rows = len(order)
+    n_rows = len(permutation)
     # Sent to the device once per epoch, not once per batch.
-    order = asarray(xp, order, xp.int64, objective.device)
+    order = asarray(xp, np.asarray(rows)[permutation], xp.int64, objective.device)
     beta = optimizer.momentum(state.t, stochastic=True)
     weights, previous, step = state.weights, state.previous, state.step
-    data_loss = 0.0
+    memory, average = state.memory, state.average_gradient
+    data_loss, seen = 0.0, []
     for start in range(0, n_rows, batch_size):
         # Bounded: the array API standard leaves out-of-range slices undefined.
         stop = min(start + batch_size, n_rows)
         batch = objective.batch(order[start:stop], n_rows)
         point = weights + beta * (weights - previous) if beta else weights
-        evaluation = batch.evaluate(point)
-        data_loss += evaluation.loss * batch.normalizer / objective.normalizer
-        previous, weights = (
-            weights,
-            penalty.prox(point - step * evaluation.gradient, step),
-        )
+        if memory is None:
+            evaluation = batch.evaluate(point)
+            loss, gradient = evaluation.loss, evaluation.gradient
+        else:
+            remembered = take_rows(memory, permutation[start:stop])
+            loss, derivatives, change = batch.derivative_change(point, remembered)
+            seen.append(derivatives)
+            gradient = change + average
+            # The batch's rows are a (stop - start) / n_rows share of the mean.
+            average = average + change * ((stop - start) / n_rows)
+        data_loss += loss * batch.normalizer / objective.normalizer
+        previous, weights = weights, penalty.prox(point - step * gradient, step)
+    if memory is not None:
+        # Every row was visited once: the table is replaced as a whole, in
+        # the rows' order (no scattered writes, which the array API lacks).
+        memory = take_rows(concat(xp, seen, axis=0), np.argsort(permutation))
     t = optimizer.advance(state.t, restart=False)
-    return SolverState(weights, previous, step, t), data_loss + penalty.value(weights)
+    new = SolverState(weights, previous, step, t, memory, average)
+    return new, data_loss + penalty.value(weights)
+
+
+def running_average(average, weights, count: int):
+    """``(average, count + 1)``: ``average`` moved towards ``weights``.
+
+    Polynomial-decay averaging (Shamir & Zhang, *Stochastic gradient descent
+    for non-smooth optimization: convergence results and optimal averaging
+    schemes*, 2013): the share of the newest weights is ``(eta + 1) / (count
+    + 1 + eta)`` with ``eta = AVERAGING_DECAY``, so the noise of constant
+    steps averages out, as in ``SGDRegressor(average=True)`` (Polyak &
+    Juditsky, 1992), while the weights of the first calls, far from the
+    optimum, are forgotten instead of weighing 1 / count forever.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple._solver import running_average
+    >>> average, count = running_average(None, np.array([4.0]), 0)
+    >>> average, count
+    (array([4.]), 1)
+    >>> running_average(average, np.array([0.0]), count)  # a share of 4 / 5
+    (array([0.8]), 2)
+    """
+    count += 1
+    share = (AVERAGING_DECAY + 1) / (count + AVERAGING_DECAY)
+    if average is None or share >= 1:
+        return weights, count
+    return average + share * (weights - average), count
 
 
 def safe_curvature(
-    objective, eigenvector, *, full_batch: bool, n_rows: int, warm: bool
+    objective, eigenvector, *, batch_size: int | None, n_rows: int, warm: bool
 ):
     """``(L, eigenvector)``: the curvature bound the step size is built from.
 
-    Full batch: the curvature of the whole objective, by power iteration from
-    ``eigenvector`` (exact for the Gram objective); ``warm`` when it is the
-    estimate of an earlier call, which needs fewer rounds. Mini-batches: the
-    bound for any batch of the ``n_rows`` rows (see ``_curvature``).
+    Full batch (``batch_size`` None): the curvature of the whole objective,
+    by power iteration from ``eigenvector`` (exact for the Gram objective);
+    ``warm`` when it is the estimate of an earlier call, which needs fewer
+    rounds. Mini-batches: the expected smoothness of batches of
+    ``batch_size`` of the ``n_rows`` rows (see ``_curvature``), from the
+    same estimate and the largest row's curvature.
     """
-    if not full_batch:
-        return objective.row_curvature(n_rows), eigenvector
     n_iter = POWER_ITERATIONS_WARM if warm else POWER_ITERATIONS
-    return objective.curvature(eigenvector, n_iter)
+    if batch_size is None:
+        return objective.curvature(eigenvector, n_iter)
+    largest_row = objective.row_curvature(n_rows)
+    if batch_size == 1 or n_rows == 1:
+        return largest_row, eigenvector
+    whole, eigenvector = objective.curvature(eigenvector, n_iter)
+    return minibatch_curvature(whole, largest_row, batch_size, n_rows), eigenvector
 
 
 def initial_eigenvector(n_features: int):

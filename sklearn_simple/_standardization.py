@@ -67,6 +67,13 @@ class Standardization:
     scale: object
     constant: object
     fit_intercept: bool
+    # The moments behind mean and scale, for merging with a later chunk
+    # (:meth:`updated`): the weighted variance in the accumulation dtype, the
+    # sum of the sample weights and the number of rows. None in a model
+    # pickled before streams merged statistics.
+    variance: object = None
+    total_weight: float | None = None
+    n_samples: int | None = None
 
     @classmethod
     def of(cls, X, sample_weight, fit_intercept: bool) -> "Standardization":
@@ -75,11 +82,21 @@ class Standardization:
         mean, var = moments(X, sample_weight, fit_intercept)
         record_passes(2.0 if fit_intercept else 1.0)
         check_underflow(X, sample_weight, mean, var)
-        return cls.from_moments(mean, var, X.shape[0], X.dtype, fit_intercept)
+        total = float(namespace_of(sample_weight)[0].sum(sample_weight))
+        return cls.from_moments(
+            mean, var, X.shape[0], X.dtype, fit_intercept, total_weight=total
+        )
 
     @classmethod
     def from_moments(
-        cls, mean, var, n_samples: int, dtype, fit_intercept: bool
+        cls,
+        mean,
+        var,
+        n_samples: int,
+        dtype,
+        fit_intercept: bool,
+        *,
+        total_weight: float | None = None,
     ) -> "Standardization":
         """From weighted column means and variances (in the accumulation dtype).
 
@@ -93,8 +110,74 @@ class Standardization:
         constant = xp.isfinite(var) & (var <= bound)
         scale = xp.where(constant, xp.ones_like(var), xp.sqrt(var))
         return cls(
-            astype(xp, mean, dtype), astype(xp, scale, dtype), constant, fit_intercept
+            astype(xp, mean, dtype),
+            astype(xp, scale, dtype),
+            constant,
+            fit_intercept,
+            variance=var,
+            total_weight=total_weight,
+            n_samples=n_samples,
         )
+
+    def updated(self, X, sample_weight) -> "Standardization":
+        """The statistics of every row seen so far: these merged with ``X``'s.
+
+        For the chunks of a stream (``partial_fit``): the weighted means and
+        variances are combined by the pairwise update of Chan, Golub &
+        LeVeque (*Updating formulae and a pairwise algorithm for computing
+        sample variances*, 1979), the batch form of Welford's running
+        statistics that river's ``preprocessing.StandardScaler`` updates row
+        by row. One pass over ``X`` (two with a mean). Without the moments (a
+        model pickled by an earlier version), the coordinates stay those of
+        the first call, with no column held at 0.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_simple._standardization import Standardization
+        >>> X = np.array([[1.0], [3.0], [5.0], [7.0]])
+        >>> first = Standardization.of(X[:1], np.ones(1), fit_intercept=True)
+        >>> both = first.updated(X[1:], np.ones(3))
+        >>> whole = Standardization.of(X, np.ones(4), fit_intercept=True)
+        >>> both.mean, both.scale, whole.scale
+        (array([4.]), array([2.23606798]), array([2.23606798]))
+        """
+        if self.variance is None:
+            return self.releasing_constant_columns()
+        chunk = Standardization.of(X, sample_weight, self.fit_intercept)
+        xp = namespace_of(chunk.variance)[0]
+        acc = chunk.variance.dtype
+        w_old, w_new = self.total_weight, chunk.total_weight
+        total = w_old + w_new
+        mean_old, mean_new = (astype(xp, a, acc) for a in (self.mean, chunk.mean))
+        delta = mean_new - mean_old
+        mean = mean_old + delta * (w_new / total)
+        # Sums of squared deviations add, plus the spread between the means.
+        var = (
+            self.variance * w_old
+            + chunk.variance * w_new
+            + delta * delta * (w_old * w_new / total)
+        ) / total
+        return Standardization.from_moments(
+            mean,
+            var,
+            self.n_samples + chunk.n_samples,
+            chunk.mean.dtype,
+            self.fit_intercept,
+            total_weight=total,
+        )
+
+    def reexpress(self, weights, new: "Standardization"):
+        """``weights`` of these coordinates in the ``new`` ones: the same model.
+
+        The coefficients and intercept on the original features are kept;
+        only their expression changes. With an intercept, a column still
+        constant in ``new`` keeps its term in the intercept.
+        """
+        if weights is None:
+            return None
+        coef, intercept = self.unstandardize(weights)
+        return new.standardize(coef, intercept)
 
     def check_finite(self) -> None:
         """Refuse statistics that overflowed, before they poison the loop.

@@ -360,7 +360,7 @@ def _cases_for(est):
             "X times 1e200 after a call on unscaled X",
             _partial_fit(X=lambda X: X * 1e200),
             "ValueError",
-            r"curvature of the loss overflows float64.*Rescale X",
+            r"variance of column\(s\) .* overflows float64.*Rescale X",
             setup=_partial,
         ),
         Case(

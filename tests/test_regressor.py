@@ -250,14 +250,10 @@ def test_partial_fit_keeps_the_optimizer_state_between_calls(regression):
     streamed = SimpleRegressor()
     for _ in range(8):
         streamed.partial_fit(X, y)
-    # A warm-started fit keeps the weights but starts a new momentum.
-    restarted = SimpleRegressor(max_iter=1, tol=None, warm_start=True)
-    for _ in range(8):
-        restarted.fit(X, y)
     # Eight calls follow the accelerated path of eight epochs of fit (up to
-    # the last digits of the step, whose estimate each call refines).
-    gap = np.linalg.norm(streamed.coef_ - fitted.coef_)
-    assert gap < 1e-2 * np.linalg.norm(restarted.coef_ - fitted.coef_)
+    # the step, whose estimate each call refines); the model they report is
+    # the running average of that path.
+    assert streamed.loss_curve_[-1] == pytest.approx(fitted.loss_curve_[-1], rel=1e-3)
     assert streamed.n_iter_ == 8
     assert len(streamed.loss_curve_) == 8
 
@@ -425,7 +421,7 @@ def test_overshooting_momentum_is_an_error_not_a_bad_model(learning_rate):
         assert reg.score(X, y) == pytest.approx(best, abs=0.01)
 
 
-def test_a_small_chunk_does_not_shrink_the_steps_of_later_ones(regression):
+def test_the_step_is_safe_for_every_chunk_seen_so_far(regression):
     X, y = regression
     first, rest = slice(0, 150), slice(150, None)
     plain = SimpleRegressor().partial_fit(X[first], y[first])
@@ -434,9 +430,8 @@ def test_a_small_chunk_does_not_shrink_the_steps_of_later_ones(regression):
     assert with_tiny.step_size_ < plain.step_size_ / 2  # one row: large curvature
     plain.partial_fit(X[rest], y[rest])
     with_tiny.partial_fit(X[rest], y[rest])
-    # Back to the curvature of ordinary chunks (up to the power iteration's
-    # estimate, warm-started from a different vector): not shrunk for good.
-    assert with_tiny.step_size_ > 0.75 * plain.step_size_
+    # The bound covers the one-row chunk too: one step size for the stream.
+    assert with_tiny.step_size_ < plain.step_size_ / 2
 
 
 def test_partial_fit_learns_a_feature_constant_in_the_first_chunk(rng):
