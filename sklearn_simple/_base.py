@@ -45,7 +45,7 @@ from ._compat import (
 from ._compat import validate_params as _validate_params
 from ._context import progress_logging, restored_on_error
 from ._loop import EpochHooks, LoopSettings, TrainingState, train
-from ._losses import LOSSES
+from ._losses import ALL_LOSSES
 from ._objective import GramObjective, L2Penalty, Objective
 from ._optimizers import OPTIMIZERS
 from ._prediction import LinearPredictor
@@ -307,7 +307,7 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
         than ``_GRAM_MAX_FEATURES`` and than rows) trains on the Gram matrix;
         anything else on the rows, standardized by their own statistics.
         """
-        loss = LOSSES[self._loss_name()]()
+        loss = ALL_LOSSES[self._loss_name()]()
         if state is not None:
             # A column constant in the first chunk may vary in later ones:
             # only a single fit holds its weight at 0.
@@ -316,9 +316,11 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
             gram = X.shape[1] <= min(_GRAM_MAX_FEATURES, X.shape[0])
             if loss.name == "squared_error" and full_batch and not incremental and gram:
                 return GramObjective.of(
-                    X, Y, sample_weight, loss, self.alpha, self.fit_intercept
+                    X, Y, sample_weight, loss, self.alpha, self._fits_intercept()
                 )
-            standardization = Standardization.of(X, sample_weight, self.fit_intercept)
+            standardization = Standardization.of(
+                X, sample_weight, self._fits_intercept()
+            )
         penalty = L2Penalty(self.alpha, standardization.scale)
         return Objective(X, Y, sample_weight, loss, penalty, standardization)
 
@@ -336,8 +338,8 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
             eigenvector = state.eigenvector
         else:
             objective.standardization.check_finite()
-            weights = _initial_weights(self, objective, n_outputs)
-            eigenvector = initial_eigenvector(weights.shape[0] - 1)
+            weights = self._initial_weights(objective, n_outputs)
+            eigenvector = initial_eigenvector(objective.standardization.scale.shape[0])
         lipschitz, eigenvector = safe_curvature(
             objective,
             eigenvector,
@@ -421,6 +423,13 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
 
     def _stratification(self, y, n_val):
         return None
+
+    def _fits_intercept(self):
+        # A hook: the ordinal classifier's thresholds are intercepts.
+        return self.fit_intercept
+
+    def _initial_weights(self, objective, n_outputs):
+        return _initial_weights(self, objective, n_outputs)
 
 
 def _validation_split(y, fraction, rng, stratification):
