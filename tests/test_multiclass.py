@@ -256,3 +256,27 @@ def test_ordinal_model_survives_pickling():
     loaded.partial_fit(X, y)
     model.partial_fit(X, y)
     np.testing.assert_array_equal(loaded.thresholds_, model.thresholds_)
+
+
+def test_ordinal_order_of_a_pandas_ordered_categorical():
+    pd = pytest.importorskip("pandas")
+    X, y = ordered_data(300)
+    levels = pd.Series(
+        pd.Categorical(
+            np.array(["low", "mid", "high"])[y],
+            categories=["low", "mid", "high"],
+            ordered=True,
+        )
+    )
+    model = ThresholdClassifier(ordinal=levels.cat.categories).fit(X, levels)
+    np.testing.assert_array_equal(model.class_order_, ["low", "mid", "high"])
+    by_code = ThresholdClassifier(ordinal=True).fit(X, y)
+    np.testing.assert_allclose(model.thresholds_, by_code.thresholds_)
+
+
+def test_ordinal_ignores_fit_intercept_its_thresholds_are_the_intercepts():
+    X, y = ordered_data(300)
+    centered = ThresholdClassifier(ordinal=True).fit(X, y)
+    through_origin = ThresholdClassifier(ordinal=True, fit_intercept=False).fit(X, y)
+    np.testing.assert_array_equal(through_origin.thresholds_, centered.thresholds_)
+    np.testing.assert_array_equal(through_origin.intercept_, [0.0])
