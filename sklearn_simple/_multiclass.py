@@ -63,7 +63,7 @@ def ordinal_rank(classes, ordinal):
     """
     if ordinal is True:
         return np.arange(len(classes))
-    order = [label for label in to_numpy(np.asarray(ordinal)).tolist()]
+    order = to_numpy(ordinal).tolist()
     if len(set(order)) != len(order):
         raise ValueError(f"ordinal={ordinal!r} lists a label more than once.")
     missing = [c for c in classes.tolist() if c not in order]

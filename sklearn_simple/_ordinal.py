@@ -146,21 +146,20 @@ class OrdinalPenalty:
     def _gaps(self, weights):
         return to_numpy(weights[self.d + 1 :, 0]).astype(np.float64)
 
+    def gap_term(self, weights) -> float:
+        """The gap part of :meth:`value`: the likelihood's factor of the gaps."""
+        return gap_value(self._gaps(weights), self.gap_weights)
+
     def value(self, weights) -> float:
-        return self.l2.value(weights[: self.d + 1, :]) + gap_value(
-            self._gaps(weights), self.gap_weights
-        )
+        return self.l2.value(weights[: self.d + 1, :]) + self.gap_term(weights)
 
     def prox(self, weights, step: float):
         """Shrink the coefficients, keep the first threshold, push gaps apart."""
+        xp, device = namespace_of(weights)
         top = self.l2.prox(weights[: self.d + 1, :], step)
         gaps = gap_prox(self._gaps(weights), step, self.gap_weights)
-        gaps = asarray(self.l2._xp, gaps[:, None], weights.dtype, _device(weights))
-        return concat(self.l2._xp, [top, gaps], axis=0)
-
-
-def _device(array):
-    return getattr(array, "device", "cpu")
+        gaps = asarray(xp, gaps[:, None], weights.dtype, device)
+        return concat(xp, [top, gaps], axis=0)
 
 
 class OrdinalObjective:
@@ -228,10 +227,8 @@ class OrdinalObjective:
         result = self.inner.evaluate(W, None if same else self.expand(lookahead))
         loss, ahead = result.loss, result.lookahead_loss
         if self.complete:
-            loss += self.penalty.value(weights) - self.penalty.l2.value(
-                weights[: self.d + 1, :]
-            )
-            ahead = loss if same else ahead
+            loss += self.penalty.gap_term(weights)
+            ahead = loss if same else ahead + self.penalty.gap_term(lookahead)
         return Evaluation(loss, ahead, self.contract(result.gradient))
 
     def null_loss(self) -> float:
