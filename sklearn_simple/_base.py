@@ -45,7 +45,7 @@ from ._compat import (
 from ._compat import validate_params as _validate_params
 from ._context import progress_logging, restored_on_error
 from ._loop import EpochHooks, LoopSettings, TrainingState, train
-from ._losses import LOSSES
+from ._losses import ALL_LOSSES
 from ._objective import GramObjective, L2Penalty, Objective
 from ._optimizers import OPTIMIZERS
 from ._prediction import LinearPredictor
@@ -314,7 +314,7 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
         trains on the Gram matrix; anything else on the rows, standardized by
         their own statistics.
         """
-        loss = LOSSES[self._loss_name()]()
+        loss = ALL_LOSSES[self._loss_name()]()
         if state is not None:
             # Statistics frozen by the first chunk would bias every later
             # one, and hold a column constant there at 0 for good.
@@ -323,9 +323,11 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
             gram = X.shape[1] <= min(_GRAM_MAX_FEATURES, X.shape[0])
             if loss.name == "squared_error" and full_batch and not incremental and gram:
                 return GramObjective.of(
-                    X, Y, sample_weight, loss, self.alpha, self.fit_intercept
+                    X, Y, sample_weight, loss, self.alpha, self._fits_intercept()
                 )
-            standardization = Standardization.of(X, sample_weight, self.fit_intercept)
+            standardization = Standardization.of(
+                X, sample_weight, self._fits_intercept()
+            )
         penalty = L2Penalty(self.alpha, standardization.scale)
         return Objective(X, Y, sample_weight, loss, penalty, standardization)
 
@@ -344,10 +346,10 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
         objective.standardization.check_finite()
         if continuing:
             eigenvector = state.eigenvector
-            _reexpress(state, objective.standardization)
+            _reexpress(state, objective)
         else:
-            weights = _initial_weights(self, objective, n_outputs)
-            eigenvector = initial_eigenvector(weights.shape[0] - 1)
+            weights = self._initial_weights(objective, n_outputs)
+            eigenvector = initial_eigenvector(objective.standardization.scale.shape[0])
         lipschitz, eigenvector = safe_curvature(
             objective,
             eigenvector,
@@ -444,6 +446,13 @@ class LinearModelBase(LinearPredictor, CallbackSupportMixin, BaseEstimator):
     def _stratification(self, y, n_val):
         return None
 
+    def _fits_intercept(self):
+        # A hook: the ordinal classifier's thresholds are intercepts.
+        return self.fit_intercept
+
+    def _initial_weights(self, objective, n_outputs):
+        return _initial_weights(self, objective, n_outputs)
+
 
 def _validation_split(y, fraction, rng, stratification):
     """Sorted training and held-out row indices for early stopping.
@@ -467,24 +476,24 @@ def _validation_split(y, fraction, rng, stratification):
     return np.sort(train), np.sort(val)
 
 
-def _reexpress(state, standardization):
-    """Bring ``state``'s weights into the coordinates of ``standardization``.
+def _reexpress(state, objective):
+    """Bring ``state``'s weights into the coordinates of ``objective``.
 
     The model they describe (coefficients and intercept on the original
     features) is unchanged, and so are the momentum's direction and the
     running average; only the coordinates move with the statistics.
     """
     old = state.standardization
-    if standardization is old:
+    if objective.standardization is old:
         return
     solver = state.solver
     state.solver = replace(
         solver,
-        weights=old.reexpress(solver.weights, standardization),
-        previous=old.reexpress(solver.previous, standardization),
+        weights=objective.reexpress(solver.weights, old),
+        previous=objective.reexpress(solver.previous, old),
     )
-    state.average = old.reexpress(state.average, standardization)
-    state.standardization = standardization
+    state.average = objective.reexpress(state.average, old)
+    state.standardization = objective.standardization
 
 
 def _initial_weights(estimator, objective, n_outputs):

@@ -14,13 +14,21 @@ from ._array_api import (
     namespace_of,
     sigmoid,
     to_numpy,
-    zero_like,
 )
 from ._base import LinearModelBase
 from ._compat import Real, StrOptions
 from ._exceptions import plain
 from ._losses import LOSSES
-from ._targets import coded_targets, weight_per_class
+from ._multiclass import (
+    cumulative_proba,
+    model_loss,
+    ordinal_decision,
+    ordinal_rank,
+    ordinal_targets,
+    softmax,
+)
+from ._ordinal import OrdinalObjective, ordinal_attributes, ordinal_initial_weights
+from ._targets import balanced_weights, coded_targets, known_classes, weight_per_class
 
 __all__ = ["ThresholdClassifier"]
 
@@ -42,8 +50,12 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
     classification loss. For two classes, :meth:`predict` returns ``pos_label``
     where the score reaches ``threshold``: the probability
     (:meth:`predict_proba`) for the log loss, :meth:`decision_function`
-    otherwise. For more classes, one score per class (one-vs-rest) and the
-    class with the highest score wins.
+    otherwise. For more classes, one score per class and the class with the
+    highest score wins: the multinomial (softmax) model for the log loss,
+    like :class:`~sklearn.linear_model.LogisticRegression`, one-vs-rest for
+    the others. With ``ordinal``, ordered classes come from one score and
+    increasing ``thresholds_``: the class is the number of thresholds the
+    score passes. See :ref:`multiclass`.
 
     It minimises ``sum(sw * loss) / sum(sw) + alpha / 2 * ||coef||**2``.
 
@@ -54,10 +66,13 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
     Parameters
     ----------
     loss : {"log_loss", "squared_error", "hinge"}, default="log_loss"
-        ``"log_loss"``: logistic regression, with probabilities.
+        ``"log_loss"``: logistic regression, with probabilities (multinomial
+        beyond two classes; proportional odds with ``ordinal``).
         ``"squared_error"``: regression on targets coded -1/+1 (like
         :class:`~sklearn.linear_model.RidgeClassifier`). ``"hinge"``: a linear
-        support vector machine.
+        support vector machine. Beyond two classes these two are one-vs-rest,
+        and with ``ordinal`` summed over all thresholds (Rennie & Srebro,
+        *Loss functions for preference levels*, 2005).
     threshold : float or "auto", default="auto"
         For two classes, the score at or above which ``pos_label`` is
         predicted. ``"auto"``: 0.5 for the log loss (a probability), else 0.0
@@ -70,6 +85,18 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         Weights multiplying the sample weights of each class. "balanced" uses
         ``sum(sw) / (n_classes * sum(sw of the class))``; in :meth:`partial_fit`
         over all the data seen so far.
+    ordinal : bool or array-like of labels, default=False
+        Whether the classes are ordered. ``True``: in their sorted order; a
+        list: in its order, lowest first (e.g. ``["low", "medium", "high"]``,
+        the categories of a pandas ordered Categorical). The model is then one
+        score ``X @ coef_.T + intercept_`` and ``n_classes - 1`` increasing
+        ``thresholds_``; the class predicted is the number of thresholds the
+        score passes. With the log loss it is the proportional-odds
+        (cumulative logit) model, ``P(class <= k) = sigmoid(thresholds_[k] -
+        score)``, with :meth:`predict_proba`. The thresholds stay ordered by
+        parametrization: the model learns the first threshold and the gaps
+        between the next ones, and each step keeps every gap positive.
+        ``fit_intercept`` is ignored: the thresholds are the intercepts.
     learning_rate : float, default=1.0
         Step size as a multiple of the safe step ``1 / L`` of the standardized
         data; see :class:`SimpleRegressor`.
@@ -109,9 +136,15 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        Weights of the score (one row per class beyond two classes).
+        Weights of the score (one row per class beyond two classes, unless
+        ``ordinal``).
     intercept_ : ndarray of shape (1,) or (n_classes,)
-        Bias of the score.
+        Bias of the score (0 with ``ordinal``: the thresholds hold it).
+    thresholds_ : ndarray of shape (n_classes - 1,)
+        With ``ordinal``: the increasing thresholds between consecutive
+        classes of ``class_order_``.
+    class_order_ : ndarray of shape (n_classes,)
+        With ``ordinal``: the classes from lowest to highest.
     n_iter_ : int
         Epochs run.
     loss_curve_ : list of float
@@ -149,6 +182,18 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
     array(['avoid', 'approach'], dtype='<U8')
     >>> clf.set_params(threshold=0.99).predict([[0.6, 0.6]])
     array(['approach'], dtype='<U8')
+
+    Or, with a third action in between, from one score and two thresholds:
+
+    >>> sharp_hard = np.array([[0.9, 0.8], [0.8, 0.9], [0.5, 0.5],
+    ...                        [0.6, 0.4], [0.1, 0.2], [0.2, 0.1]])
+    >>> action = np.array(["run away"] * 2 + ["ignore"] * 2 + ["approach"] * 2)
+    >>> order = ["approach", "ignore", "run away"]
+    >>> clf = ThresholdClassifier(ordinal=order, alpha=0.01).fit(sharp_hard, action)
+    >>> clf.coef_.round(2), clf.thresholds_.round(2)
+    (array([[4.48, 4.49]]), array([2.78, 6.19]))
+    >>> clf.predict([[0.85, 0.85], [0.5, 0.5], [0.15, 0.1]])
+    array(['run away', 'ignore', 'approach'], dtype='<U8')
     """
 
     _parameter_constraints: ClassVar[dict] = {
@@ -157,6 +202,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         "threshold": [Real, StrOptions({"auto"})],
         "pos_label": [Real, str, "boolean", None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "ordinal": ["boolean", "array-like"],
     }
 
     def __init__(
@@ -166,6 +212,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         threshold="auto",
         pos_label=None,
         class_weight=None,
+        ordinal=False,
         learning_rate=1.0,
         optimizer="nesterov",
         alpha=1e-4,
@@ -185,6 +232,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         self.threshold = threshold
         self.pos_label = pos_label
         self.class_weight = class_weight
+        self.ordinal = ordinal
         self.learning_rate = learning_rate
         self.optimizer = optimizer
         self.alpha = alpha
@@ -243,7 +291,16 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
 
     # --------------------------------------------------------------- targets
     def _loss_name(self):
-        return self.loss
+        n_classes = len(self._host_classes())
+        return model_loss(self.loss, n_classes, self._is_ordinal())
+
+    def _is_ordinal(self):
+        # Not `bool(self.ordinal)`: a numpy array of labels has no truth value.
+        return not (isinstance(self.ordinal, (bool, np.bool_)) and not self.ordinal)
+
+    def _fits_intercept(self):
+        # An ordinal model is centered always: its thresholds are intercepts.
+        return self.fit_intercept or self._is_ordinal()
 
     def _prepare_targets(self, y, sample_weight, *, continuing, incremental, classes):
         # Labels are bookkeeping of O(n_samples) done on the host in numpy
@@ -251,7 +308,8 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         y = to_numpy(y)
         check_classification_targets(y)
         xp, device = namespace_of(sample_weight)
-        known = self._known_classes(y, continuing, incremental, classes)
+        previous = self._host_classes() if continuing else None
+        known = known_classes(y, previous, incremental, classes)
         # Numeric labels live where X does, as scikit-learn's classifiers do.
         self.classes_ = move_to(known, xp, device)
         n_classes = len(known)
@@ -262,7 +320,13 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
             )
         codes = np.searchsorted(known, y)
         per_class = weight_per_class(codes, to_numpy(sample_weight), n_classes)
-        class_weights = self._class_weights(per_class, incremental, continuing)
+        seen = getattr(self, "_seen_class_weight", None) if continuing else None
+        class_weights, seen = balanced_weights(
+            self.class_weight, known, per_class, seen
+        )
+        if isinstance(self.class_weight, str):
+            # partial_fit balances the classes over all the data seen so far.
+            self._seen_class_weight = seen
         if self.class_weight is not None:
             sample_weight = sample_weight * asarray(
                 xp, class_weights[codes], sample_weight.dtype, device
@@ -284,79 +348,53 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
                 )
             )
         self._check_threshold()
-        targets = LOSSES[self.loss].targets
-        return coded_targets(codes, n_classes, targets, sample_weight), sample_weight
+        if not self._is_ordinal():
+            self.__dict__.pop("thresholds_", None)
+            targets = LOSSES[self.loss].targets
+            Y = coded_targets(codes, n_classes, targets, sample_weight)
+            return Y, sample_weight
+        rank = ordinal_rank(known, self.ordinal)
+        # A tuple: host bookkeeping, not an array of the fitted namespace.
+        self._rank = tuple(rank.tolist())
+        self.class_order_ = move_to(known[np.argsort(rank)], xp, device)
+        odds = self.loss == "log_loss"
+        Y = ordinal_targets(rank[codes], n_classes, odds, sample_weight)
+        return Y, sample_weight
 
-    def _known_classes(self, y, continuing, incremental, classes):
-        """Every class of the model, sorted, as numpy; checks ``y`` against them."""
-        if continuing:
-            known = self._host_classes()
-            if classes is not None and not np.array_equal(
-                np.unique(to_numpy(classes)), known
-            ):
-                raise ValueError(
-                    f"classes={plain(classes)!r} differs from the classes of the first "
-                    f"partial_fit call, {plain(known)!r}."
-                )
-        elif incremental:
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit: the "
-                    "list of every class the model will ever see."
-                )
-            known = np.unique(to_numpy(classes))
-        else:
-            known = np.unique(y)
-        # fit takes its classes from y; partial_fit must check y against them.
-        unknown = np.setdiff1d(y, known) if incremental else ()
-        if len(unknown):
-            raise ValueError(
-                f"y contains labels {plain(unknown)!r} that are not in classes "
-                f"{plain(known)!r}; pass every label in classes on the first "
-                "partial_fit call."
+    # ---------------------------------------------------- the ordinal model
+    def _objective(self, X, Y, sample_weight, *args):
+        objective = super()._objective(X, Y, sample_weight, *args)
+        if not self._is_ordinal():
+            return objective
+        return OrdinalObjective.of(objective, Y, sample_weight, self.alpha)
+
+    def _validation_objective(self, X, Y, sample_weight, held_out, objective):
+        if not isinstance(objective, OrdinalObjective):
+            return super()._validation_objective(
+                X, Y, sample_weight, held_out, objective
             )
-        return known
+        inner = super()._validation_objective(
+            X, Y, sample_weight, held_out, objective.inner
+        )
+        if inner is None:
+            return None
+        return OrdinalObjective.of(
+            inner, inner.Y, inner.sample_weight, 0.0, complete=True
+        )
+
+    def _initial_weights(self, objective, n_outputs):
+        if not isinstance(objective, OrdinalObjective):
+            return super()._initial_weights(objective, n_outputs)
+        return ordinal_initial_weights(self, objective)
+
+    def _attributes_at(self, objective, weights):
+        if not isinstance(objective, OrdinalObjective):
+            return super()._attributes_at(objective, weights)
+        return ordinal_attributes(objective, weights)
 
     def _host_classes(self):
         """``classes_`` as a numpy array, wherever the model was fitted."""
         return to_numpy(self.classes_)
-
-    def _class_weights(self, weight_per_class, incremental, continuing):
-        classes = self._host_classes()
-        n_classes = len(classes)
-        if self.class_weight is None:
-            return np.ones(n_classes)
-        if isinstance(self.class_weight, str):
-            # partial_fit balances the classes over all the data seen so far.
-            if incremental and continuing:
-                weight_per_class = weight_per_class + np.asarray(
-                    self._seen_class_weight
-                )
-            # A tuple, not an array: host bookkeeping, whatever the namespace.
-            self._seen_class_weight = tuple(weight_per_class.tolist())
-            # The weighted form of compute_class_weight("balanced", ...), by
-            # hand: scikit-learn 1.6 does not take sample_weight there.
-            present = weight_per_class > 0
-            weights = np.ones(n_classes)
-            weights[present] = weight_per_class.sum() / (
-                np.count_nonzero(present) * weight_per_class[present]
-            )
-            return weights
-        if not all(
-            isinstance(w, Real) and np.isfinite(w) and w >= 0
-            for w in self.class_weight.values()
-        ):
-            raise ValueError(
-                f"class_weight={plain(self.class_weight)!r} must map classes to "
-                "finite, non-negative numbers (weights multiplying sample_weight)."
-            )
-        unknown = set(self.class_weight) - set(classes.tolist())
-        if unknown:
-            raise ValueError(
-                f"class_weight has keys {sorted(map(str, unknown))} that are not "
-                f"classes; the classes are {classes.tolist()}."
-            )
-        return np.array([float(self.class_weight.get(c, 1.0)) for c in classes])
 
     def _check_threshold(self):
         # NaN passes the parameter constraints, but no score is ever >= NaN.
@@ -397,7 +435,14 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
 
     # ------------------------------------------------------------ prediction
     def decision_function(self, X):
-        """The score ``X @ coef_.T + intercept_``.
+        """The score ``X @ coef_.T + intercept_``; with ``ordinal``, per class.
+
+        With ``ordinal``, column ``k`` of class ``class_order_[k]`` holds ``k *
+        score - (thresholds_[0] + ... + thresholds_[k - 1])``: consecutive
+        classes differ by ``score - thresholds_[k]``, so the largest is the
+        class whose thresholds the score passes (the scores of the
+        equivalent one-score-per-class linear model). Columns follow
+        ``classes_``.
 
         Parameters
         ----------
@@ -407,12 +452,17 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         Returns
         -------
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, positive scores favour ``classes_[1]``.
+            For two classes, positive scores favour ``classes_[1]``; for
+            more, the argmax is the predicted class.
         """
         return self._scores(X, "decision_function")
 
     def _scores(self, X, method):
         scores = self._linear_scores(X, method)
+        if hasattr(self, "thresholds_"):
+            scores = ordinal_decision(scores[:, 0], self.thresholds_, self._rank)
+            # Two ordered classes: the binary convention, in classes_ order.
+            return scores if scores.shape[1] > 2 else scores[:, 1] - scores[:, 0]
         if scores.shape[1] == 1:
             return namespace_of(scores)[0].reshape(scores, (-1,))
         return scores
@@ -421,8 +471,9 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
     def predict_proba(self, X):
         """Class probabilities (log loss only).
 
-        For more than two classes, the one-vs-rest probabilities normalised to
-        sum to 1.
+        For more than two classes, the softmax of the scores (multinomial);
+        with ``ordinal``, the differences of ``sigmoid(thresholds_ - score)``
+        (proportional odds).
 
         Parameters
         ----------
@@ -437,16 +488,15 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         return self._proba(X, "predict_proba")
 
     def _proba(self, X, method):
+        if hasattr(self, "thresholds_"):
+            score = self._linear_scores(X, method)[:, 0]
+            return cumulative_proba(score, self.thresholds_, self._rank)
         scores = self._scores(X, method)
         xp = namespace_of(scores)[0]
         if scores.ndim == 1:
             p = sigmoid(xp, scores)
             return xp.stack([1.0 - p, p], axis=1)
-        # Normalised in logs: for a sample far from every class, each
-        # one-vs-rest probability underflows to 0, and p / sum(p) is 0 / 0.
-        log_p = -xp.logaddexp(zero_like(xp, scores), -scores)
-        p = xp.exp(log_p - xp.max(log_p, axis=1, keepdims=True))
-        return p / xp.sum(p, axis=1, keepdims=True)
+        return softmax(scores)
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
@@ -471,7 +521,10 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
 
         Two classes: ``pos_label`` where the score (probability for the log
         loss, decision function otherwise) is at least ``threshold``. More:
-        the class with the highest one-vs-rest score.
+        the class with the highest score; with ``ordinal``, the class whose
+        thresholds the score passes (for the log loss the median of the
+        predicted distribution, which a narrow middle class can make differ
+        from the most probable class).
 
         Parameters
         ----------

@@ -7,13 +7,27 @@ derivative with respect to ``p``), in the array namespace ``xp`` of the data
 to the weights. ``curvature`` bounds the second derivative, which is what the
 safe step size is built from; ``targets`` says how class labels are coded;
 ``smooth`` says whether the derivative is continuous.
+
+Two more losses serve the classifier beyond two classes (they are chosen by
+the number of classes and the ``ordinal`` parameter, not by name):
+:class:`Multinomial`, whose value is per row rather than per element, and
+:class:`CumulativeLogit`, the element-wise part of the proportional-odds
+likelihood (see ``_ordinal``).
 """
 
 import numpy as np
 
 from ._array_api import sigmoid, zero_like
 
-__all__ = ["LOSSES", "Hinge", "LogLoss", "SquaredError"]
+__all__ = [
+    "ALL_LOSSES",
+    "LOSSES",
+    "CumulativeLogit",
+    "Hinge",
+    "LogLoss",
+    "Multinomial",
+    "SquaredError",
+]
 
 
 class SquaredError:
@@ -101,4 +115,86 @@ class Hinge:
         return xp.where(y * p < 1.0, -y, zero_like(xp, y))
 
 
+class Multinomial:
+    """Softmax cross-entropy for one-hot rows ``y``: ``logsumexp(p) - y . p``.
+
+    The loss of a row of ``K`` scores, returned as a column (shape ``(n,
+    1)``) so that the objective's sum over axis 1 is the row's loss. Its
+    derivative is ``softmax(p) - y``. The Hessian of ``logsumexp`` is
+    ``diag(s) - s s.T`` for ``s = softmax(p)``; for any unit vector ``u`` its
+    value ``sum(s u**2) - (s . u)**2`` is the variance of ``u`` under ``s``,
+    at most ``(max u - min u)**2 / 4 <= 1 / 2`` (Popoviciu's inequality), and
+    it reaches 1/2 for ``s = (1/2, 1/2, 0, ...)``: ``curvature`` is 1/2
+    (Böhning, *Multinomial logistic regression algorithm*, 1992).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple._losses import Multinomial
+    >>> y = np.array([[0.0, 1.0, 0.0]])
+    >>> float(Multinomial().value(y, np.zeros((1, 3)))[0, 0])  # log(3)
+    1.0986122886681098
+    >>> Multinomial().derivative(y, np.zeros((1, 3))).round(3)
+    array([[ 0.333, -0.667,  0.333]])
+    """
+
+    name = "multinomial"
+    smooth = True
+    curvature = 0.5
+    targets = (0.0, 1.0)  # one-hot rows
+
+    def value(self, y, p, xp=np):
+        if isinstance(p, float):  # the all-zero model of null_loss
+            p = xp.full_like(y, p)
+        top = xp.max(p, axis=1, keepdims=True)
+        # Shifted by the row's largest score: exp never overflows.
+        log_total = top + xp.log(xp.sum(xp.exp(p - top), axis=1, keepdims=True))
+        return log_total - xp.sum(y * p, axis=1, keepdims=True)
+
+    def derivative(self, y, p, xp=np):
+        e = xp.exp(p - xp.max(p, axis=1, keepdims=True))
+        return e / xp.sum(e, axis=1, keepdims=True) - y
+
+
+class CumulativeLogit:
+    """Log loss of the score against one threshold, counted only where it binds.
+
+    For the proportional-odds model (see ``_ordinal``) the raw score of
+    threshold ``j`` is ``p = score - theta_j``, and the target ``y`` is +1 when
+    the class is just above the threshold (``-log sigmoid(p)``), -1 when it is
+    just below (``-log sigmoid(-p)``) and 0 for the other thresholds, which do
+    not enter the row's likelihood. So the value is ``|y| * log(1 + exp(p)) -
+    max(y, 0) * p``, the derivative ``|y| * sigmoid(p) - max(y, 0)`` and the
+    second derivative at most 1/4 per element.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple._losses import CumulativeLogit
+    >>> y, p = np.array([1.0, -1.0, 0.0]), np.array([0.0, 0.0, 5.0])
+    >>> CumulativeLogit().value(y, p).round(4)  # log 2, log 2, not counted
+    array([0.6931, 0.6931, 0.    ])
+    >>> CumulativeLogit().derivative(y, p)
+    array([-0.5,  0.5,  0. ])
+    """
+
+    name = "cumulative_logit"
+    smooth = True
+    curvature = 0.25
+    targets = (-1.0, 1.0)  # below, above; 0 for the thresholds that do not bind
+
+    def value(self, y, p, xp=np):
+        binds = xp.abs(y)
+        return binds * xp.logaddexp(zero_like(xp, p), p) - (y + binds) * 0.5 * p
+
+    def derivative(self, y, p, xp=np):
+        binds = xp.abs(y)
+        return binds * sigmoid(xp, p) - (y + binds) * 0.5
+
+
+# The losses a user names; ALL_LOSSES adds those the classifier picks itself.
 LOSSES = {loss.name: loss for loss in (SquaredError, LogLoss, Hinge)}
+ALL_LOSSES = {
+    **LOSSES,
+    **{loss.name: loss for loss in (Multinomial, CumulativeLogit)},
+}

@@ -255,6 +255,10 @@ class Objective:
             total += self._weight[rows] @ per_sample
         return float(total)
 
+    def reexpress(self, weights, old: Standardization):
+        """``weights`` of the coordinates ``old`` in this objective's; None stays."""
+        return old.reexpress(weights, self.standardization)
+
     def curvature(self, start, n_iter: int):
         """``(L, v)``: the curvature bound by power iteration (see ``_curvature``)."""
         top, v = power_iteration(
@@ -274,8 +278,8 @@ class Objective:
         respect to its raw scores (unweighted, ``(n_rows, n_outputs)``), and
         the gradient of the change since ``memory`` (the rows' derivatives
         at their last visit), ``Z.T @ (weight * (derivatives - memory))`` in
-        standardized coordinates; zeros as ``memory`` give the gradient
-        itself. One pass over the rows (see ``_solver.minibatch_epoch``).
+        standardized coordinates; ``memory=None`` gives the gradient itself.
+        One pass over the rows (see ``_solver.minibatch_epoch``).
         """
         xp = self.xp
         k = weights.shape[1]
@@ -291,7 +295,8 @@ class Objective:
             loss_sum += float(w @ sum_along(xp, loss.value(y_rows, raw, xp), axis=1))
             derivative = loss.derivative(y_rows, raw, xp)
             parts.append(derivative)
-            G = (derivative - memory[rows, :]) * w[:, None]
+            change = derivative if memory is None else derivative - memory[rows, :]
+            G = change * w[:, None]
             XtG += dense_2d(block.T @ G)
             g_sum += sum_along(xp, G, axis=0)
         record_passes(self._pass_fraction)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._array_api import asarray, concat, zeros
+from ._array_api import asarray, concat
 from ._curvature import minibatch_curvature
 from ._rows import take_rows
 
@@ -152,11 +152,7 @@ def with_memory(objective, state: SolverState, rows) -> SolverState:
     ``rows`` are the training rows (the others have zero weight in
     ``objective``); the table is in their order.
     """
-    xp = objective.xp
-    n_outputs = state.weights.shape[1]
-    shape = (objective.X.shape[0], n_outputs)
-    nothing = zeros(xp, shape, objective.dtype, objective.device)
-    _, derivatives, gradient = objective.derivative_change(state.weights, nothing)
+    _, derivatives, gradient = objective.derivative_change(state.weights, None)
     memory = take_rows(derivatives, np.asarray(rows))
     return replace(state, memory=memory, average_gradient=gradient)
 

@@ -170,11 +170,20 @@ def _class_labels(model):
 def _mode(model):
     """How the scores become a class and probabilities.
 
-    The one place that decides; a new mode (a softmax over the scores for a
-    multinomial model, ordered thresholds on one score for an ordinal one) is a
-    new entry in ``_MODES`` and a new case here.
+    The one place that decides; a new mode is a new entry in ``_MODES`` and a
+    new case here.
     """
-    return "binary" if len(model.classes_) == 2 else "one_vs_rest"
+    n_classes = len(model.classes_)
+    if getattr(model, "thresholds_", None) is not None:
+        if n_classes == 2:
+            raise NotImplementedError(
+                "A two-class ordinal model has no ONNX converter: it is the "
+                "binary model, so fit it with ordinal=False and convert that."
+            )
+        return "ordinal"
+    if n_classes == 2:
+        return "binary"
+    return "multinomial" if model.loss == "log_loss" else "one_vs_rest"
 
 
 def _binary_threshold(model):
@@ -221,27 +230,53 @@ def _one_vs_rest_label(g, model, scores, labels):
 
 
 def _one_vs_rest_outputs(g, model, scores, raw):
+    # One-vs-rest models (hinge, squared error) have no probabilities.
+    return scores
+
+
+def _multinomial_outputs(g, model, scores, raw):
+    return scores if raw else g.node("Softmax", [scores], axis=1)
+
+
+def _ordinal_decision(g, model, scores):
+    """``decision_function`` of an ordinal model: an affine map of its score.
+
+    Column ``k`` of the ordered classes is ``k * s - (theta_0 + ... +
+    theta_{k-1})``; the columns are then put in the order of ``classes_``.
+    """
+    thresholds = np.asarray(to_numpy(model.thresholds_), dtype=np.float64)
+    rank = np.asarray(model._rank)
+    slope = np.arange(len(thresholds) + 1, dtype=np.float64)[rank]
+    offset = -np.concatenate([[0.0], np.cumsum(thresholds)])[rank]
+    product = g.node("MatMul", [scores, g.const("slope", slope[None, :])])
+    return g.node("Add", [product, g.const("offset", offset)])
+
+
+def _ordinal_label(g, model, scores, labels):
+    return _one_vs_rest_label(g, model, _ordinal_decision(g, model, scores), labels)
+
+
+def _ordinal_outputs(g, model, scores, raw):
     if raw:
-        return scores
-    # predict_proba normalises the one-vs-rest sigmoids in logs, and a softmax
-    # of log(sigmoid(s)) is that same computation. log(sigmoid(s)) is
-    # min(s, 0) - log(1 + exp(-|s|)), which never overflows; not Softplus,
-    # which onnxruntime does not implement for float64.
-    exp_minus_abs = g.node("Exp", [g.node("Neg", [g.node("Abs", [scores])])])
-    log_p = g.node(
-        "Sub",
-        [
-            g.node("Min", [scores, g.const("zero", 0.0)]),
-            g.node("Log", [g.node("Add", [g.const("one", 1.0), exp_minus_abs])]),
-        ],
-    )
-    return g.node("Softmax", [log_p], axis=1)
+        return _ordinal_decision(g, model, scores)
+    # As predict_proba: sigmoid(theta_k - s) * sigmoid(s - theta_{k-1}) * (1 -
+    # exp(theta_{k-1} - theta_k)), with infinite outer thresholds.
+    thresholds = np.asarray(to_numpy(model.thresholds_), dtype=np.float64)
+    upper = np.append(thresholds, np.inf)
+    lower = np.insert(thresholds, 0, -np.inf)
+    above = g.node("Sigmoid", [g.node("Sub", [g.const("upper", upper), scores])])
+    below = g.node("Sigmoid", [g.node("Sub", [scores, g.const("lower", lower)])])
+    gap = g.const("gap", -np.expm1(lower - upper))
+    ordered = g.node("Mul", [g.node("Mul", [above, below]), gap])
+    return g.node("Gather", [ordered, g.const("rank", np.asarray(model._rank))], axis=1)
 
 
 # mode -> (label from the scores, second output from the scores)
 _MODES = {
     "binary": (_binary_label, _binary_outputs),
     "one_vs_rest": (_one_vs_rest_label, _one_vs_rest_outputs),
+    "multinomial": (_one_vs_rest_label, _multinomial_outputs),
+    "ordinal": (_ordinal_label, _ordinal_outputs),
 }
 
 

@@ -323,3 +323,39 @@ def test_warm_start_brings_the_weights_of_a_numpy_fit_to_the_device(space, diabe
     reference.set_params(max_iter=1000, tol=1e-4).fit(X, y)
     assert_in(space, model.coef_)
     np.testing.assert_allclose(numpy_of(model.coef_), reference.coef_, rtol=1e-8)
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "hinge", "squared_error"])
+def test_ordinal_classifier_matches_numpy(space, loss):
+    X, y = load_iris(return_X_y=True)
+    # Iris species ordered by petal size: setosa, versicolor, virginica.
+    reference = ThresholdClassifier(ordinal=True, loss=loss).fit(X, y)
+    model = ThresholdClassifier(ordinal=True, loss=loss).fit(to(space, X), to(space, y))
+    for name in ("coef_", "thresholds_", "class_order_"):
+        assert_in(space, getattr(model, name))
+    np.testing.assert_allclose(
+        numpy_of(model.thresholds_), reference.thresholds_, rtol=1e-6
+    )
+    methods = ["decision_function", "predict"]
+    methods += ["predict_proba"] if loss == "log_loss" else []
+    for method in methods:
+        result = getattr(model, method)(to(space, X))
+        assert_in(space, result)
+        np.testing.assert_allclose(
+            numpy_of(result), getattr(reference, method)(X), rtol=1e-6, atol=1e-9
+        )
+
+
+def test_ordinal_partial_fit_with_early_stopping_settings_in_the_namespace(space):
+    X, y = load_iris(return_X_y=True)
+    reference = ThresholdClassifier(ordinal=True, class_weight="balanced")
+    model = ThresholdClassifier(ordinal=True, class_weight="balanced")
+    for rows in np.array_split(np.random.RandomState(0).permutation(150), 3):
+        reference.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+        model.partial_fit(to(space, X[rows]), to(space, y[rows]), classes=[0, 1, 2])
+    np.testing.assert_allclose(
+        numpy_of(model.thresholds_), reference.thresholds_, rtol=1e-6
+    )
+    stopped = ThresholdClassifier(ordinal=True, early_stopping=True, random_state=0)
+    stopped.fit(to(space, X), to(space, y))
+    assert_in(space, stopped.thresholds_)

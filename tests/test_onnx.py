@@ -198,36 +198,65 @@ def test_zipmap_gives_one_dictionary_per_row(cancer):
     )
 
 
-# ---------------------------------------------------- multiclass, one-vs-rest
+# --------------------------------------------------------------- multiclass
+def _assert_outputs_equal(model, X, dtype, loss):
+    """Labels as predict, and probabilities (log loss) or scores as the model."""
+    labels, second = _run(model, X, **_no_zipmap())
+    _assert_labels_equal(labels, model, X, dtype)
+    expected = model.predict_proba if loss == "log_loss" else model.decision_function
+    np.testing.assert_allclose(second, expected(X), atol=ATOL)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("loss", ["log_loss", "hinge", "squared_error"])
-def test_one_vs_rest_labels_and_probabilities(iris, dtype, loss):
+def test_multiclass_labels_and_probabilities(iris, dtype, loss):
+    # log_loss: the multinomial model; the others: one-vs-rest.
     X, y = iris
     X = X.astype(dtype)
     y = np.array(["setosa", "versicolor", "virginica"])[y]
     model = make_pipeline(StandardScaler(), ThresholdClassifier(loss=loss)).fit(X, y)
-    labels, second = _run(model, X, **_no_zipmap())
-    _assert_labels_equal(labels, model, X, dtype)
-    if loss == "log_loss":
-        np.testing.assert_allclose(second, model.predict_proba(X), atol=ATOL)
-    else:
-        np.testing.assert_allclose(second, model.decision_function(X), atol=ATOL)
+    _assert_outputs_equal(model, X, dtype, loss)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_one_vs_rest_probabilities_far_from_every_class(iris, dtype):
-    """Rows far outside the training data: every one-vs-rest sigmoid
-    underflows, and the graph normalises in logs as predict_proba does."""
+def test_multinomial_probabilities_far_from_every_class(iris, dtype):
+    """Rows far outside the training data: the softmax stays finite."""
     X, y = iris
     model = ThresholdClassifier().fit(X, y)
-    # Along a direction that lowers every class's score, far away.
-    direction = np.linalg.lstsq(model.coef_, -np.ones(3), rcond=None)[0]
-    far = (X[::10] + 100 * direction).astype(dtype)
-    assert np.all(model.decision_function(far).max(axis=1) < -40)
+    far = (X[::10] * 50).astype(dtype)
     labels, proba = _run(model, far, **_no_zipmap())
     assert np.all(np.isfinite(proba))
     np.testing.assert_allclose(proba, model.predict_proba(far), atol=ATOL)
     _assert_labels_equal(labels, model, far, dtype)
+
+
+def _ordered_data(n=600, seed=0):
+    """Three ordered classes from one latent score of two features."""
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, 2)
+    latent = X @ [2.0, 1.0] + rng.logistic(size=n)
+    names = np.array(["approach", "ignore", "run away"])
+    return X, names[np.digitize(latent, [-1.5, 1.5])]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("loss", ["log_loss", "hinge"])
+def test_ordinal_labels_probabilities_and_scores(dtype, loss):
+    X, y = _ordered_data()
+    # The labels' sorted order is not the classes' order: it is given.
+    order = ["approach", "ignore", "run away"][::-1]
+    model = ThresholdClassifier(loss=loss, ordinal=order).fit(X, y)
+    X = X.astype(dtype)
+    _assert_outputs_equal(model, X, dtype, loss)
+    (_, raw) = _run(model, X, **_no_zipmap(raw_scores=True))
+    np.testing.assert_allclose(raw, model.decision_function(X), atol=ATOL)
+
+
+def test_two_class_ordinal_model_is_refused_with_advice():
+    X, y = _ordered_data()
+    model = ThresholdClassifier(ordinal=True).fit(X, y != "ignore")
+    with pytest.raises(NotImplementedError, match="ordinal=False"):
+        _run(model, X.astype(np.float32))
 
 
 # ------------------------------------------------------- column transformers

@@ -68,6 +68,8 @@ def _fitted_models():
         SimpleRegressor().fit(X.astype(np.float32), np.column_stack([y, -y])),
         ThresholdClassifier().fit(Xc, yc),
         ThresholdClassifier(class_weight="balanced").fit(Xm, ym),
+        ThresholdClassifier(ordinal=[2, 0, 1]).fit(Xm, ym),
+        ThresholdClassifier(ordinal=True, loss="hinge").fit(Xm, ym),
     ]
 
 
@@ -98,6 +100,7 @@ def _mid_training():
             Xc,
             yc,
         ),
+        (_streaming(ThresholdClassifier(ordinal=True), Xc, yc, 3), Xc, yc),
     ]
 
 
@@ -107,7 +110,7 @@ def test_pickle_round_trip_keeps_every_bit(model):
 
 
 @pytest.mark.parametrize(
-    "model, X, y", _mid_training(), ids=["regressor", "classifier"]
+    "model, X, y", _mid_training(), ids=["regressor", "classifier", "ordinal"]
 )
 def test_partial_fit_after_unpickling_continues_as_if_never_pickled(model, X, y):
     copy = pickle.loads(pickle.dumps(model))
@@ -132,7 +135,7 @@ def test_skops_round_trip_keeps_every_bit(model):
 
 
 @pytest.mark.parametrize(
-    "model, X, y", _mid_training(), ids=["regressor", "classifier"]
+    "model, X, y", _mid_training(), ids=["regressor", "classifier", "ordinal"]
 )
 def test_partial_fit_after_a_skops_round_trip_continues_as_if_never_saved(model, X, y):
     sio = pytest.importorskip("skops.io")
