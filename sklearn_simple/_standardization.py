@@ -291,17 +291,21 @@ def check_underflow(X, sample_weight, mean, var) -> None:
 
 
 def _spread(X, rows, mean, columns):
-    """``max |x - mean|`` over ``rows`` of each of ``columns``, as numpy float64."""
-    if sp.issparse(X) or not isinstance(X, np.ndarray):
-        X = take_rows(X, rows)
+    """``max |x - mean|`` over ``rows`` of each of ``columns``, as numpy float64.
+
+    The columns are taken first: they are few, and a sparse matrix would
+    copy every row taken.
+    """
+    centre = to_numpy(mean)[columns]
     if sp.issparse(X):
-        low, high = min_max_axis(X[:, columns], axis=0)
-        centre = to_numpy(mean)[columns]
+        low, high = min_max_axis(X[:, columns].tocsr()[rows], axis=0)
         return np.maximum(np.abs(low - centre), np.abs(high - centre)).astype(float)
     if not isinstance(X, np.ndarray):
-        xp = namespace_of(X)[0]
-        picked = xp.take(X, asarray(xp, columns, xp.int64, namespace_of(X)[1]), axis=1)
-        deviation = xp.abs(picked - xp.take(mean, xp.asarray(columns), axis=0))
+        xp, device = namespace_of(X)
+        picked = take_rows(
+            xp.take(X, asarray(xp, columns, xp.int64, device), axis=1), rows
+        )
+        deviation = xp.abs(picked - asarray(xp, centre, picked.dtype, device))
         return to_numpy(xp.max(deviation, axis=0)).astype(float)
     spread = np.zeros(len(columns))
     for block in row_blocks(len(rows), len(columns), SCRATCH_ELEMENTS):
