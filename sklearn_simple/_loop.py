@@ -134,7 +134,9 @@ def train(
     # 1.-3. Start from the initial weights: predict, and compare (in full
     # batch, the same pass takes the gradient for the first step).
     first_point = lookahead(optimizer, solver) if full_batch else None
-    evaluation = objective.evaluate(solver.weights, first_point)
+    evaluation = objective.evaluate(
+        solver.weights, first_point, lookahead_loss=optimizer.line_search
+    )
     if not (full_batch or settings.incremental):
         # Variance reduction needs every row's derivative (see _solver).
         solver = with_memory(objective, solver, rows)

@@ -66,7 +66,7 @@ class Evaluation(NamedTuple):
     """What one pass over the data tells the solver."""
 
     loss: float  # data loss at the weights
-    lookahead_loss: float  # data loss at the lookahead point
+    lookahead_loss: float | None  # data loss at the lookahead point, if asked
     gradient: object  # gradient of the data loss at the lookahead point
 
 
@@ -187,7 +187,9 @@ class Objective:
             (rows, X[rows, :]) for rows in row_blocks(X.shape[0], X.shape[1], elements)
         )
 
-    def evaluate(self, weights, lookahead=None) -> Evaluation:
+    def evaluate(
+        self, weights, lookahead=None, *, lookahead_loss: bool = True
+    ) -> Evaluation:
         """Data loss at ``weights`` and ``lookahead``, gradient at ``lookahead``.
 
         This is the loop's predict-and-compare step, in one pass over X.
@@ -197,6 +199,8 @@ class Objective:
         ``weights``). The rows of X are visited in blocks small enough to stay
         in cache while both products with the block, ``block @ coef`` and
         ``block.T @ derivative``, are computed: X is read from memory once.
+        The loss at the lookahead point is only needed by a line search:
+        ``lookahead_loss=False`` skips it (it is then None).
         """
         xp = self.xp
         k = weights.shape[1]
@@ -215,7 +219,7 @@ class Objective:
             rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
             w, y_rows = weight[rows], Y[rows, :]
             loss_x += float(w @ sum_along(xp, loss.value(y_rows, rx, xp), axis=1))
-            if not same:
+            if not same and lookahead_loss:
                 loss_y += float(w @ sum_along(xp, loss.value(y_rows, ry, xp), axis=1))
             G = loss.derivative(y_rows, ry, xp)
             G *= w[:, None]
@@ -223,7 +227,8 @@ class Objective:
             g_sum += sum_along(xp, G, axis=0)
         record_passes(self._pass_fraction)
         gradient = self._assemble(XtG, g_sum, weights.dtype)
-        return Evaluation(loss_x, loss_x if same else loss_y, gradient)
+        ahead = loss_x if same else (loss_y if lookahead_loss else None)
+        return Evaluation(loss_x, ahead, gradient)
 
     def _assemble(self, XtG, g_sum, dtype):
         """The gradient in standardized coordinates from ``X.T @ G`` and ``sum(G)``.
@@ -387,8 +392,13 @@ class GramObjective:
         # Rounding can take the last digits of a zero loss below zero.
         return max(float(value), 0.0), astype(xp, grad, weights.dtype)
 
-    def evaluate(self, weights, lookahead=None) -> Evaluation:
-        """As :meth:`Objective.evaluate`, from the statistics: no pass over X."""
+    def evaluate(
+        self, weights, lookahead=None, *, lookahead_loss: bool = True
+    ) -> Evaluation:
+        """As :meth:`Objective.evaluate`, from the statistics: no pass over X.
+
+        The lookahead's loss costs nothing extra here: it is always given.
+        """
         loss, gradient = self._quadratic(weights)
         if lookahead is None or lookahead is weights:
             return Evaluation(loss, loss, gradient)

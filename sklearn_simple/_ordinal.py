@@ -221,14 +221,21 @@ class OrdinalObjective:
         g_t = self._T.T @ -gradient[d:, :].T
         return concat(xp, [g_w, g_t], axis=0)
 
-    def evaluate(self, weights, lookahead=None) -> Evaluation:
+    def evaluate(
+        self, weights, lookahead=None, *, lookahead_loss: bool = True
+    ) -> Evaluation:
         same = lookahead is None or lookahead is weights
         W = self.expand(weights)
-        result = self.inner.evaluate(W, None if same else self.expand(lookahead))
+        result = self.inner.evaluate(
+            W, None if same else self.expand(lookahead), lookahead_loss=lookahead_loss
+        )
         loss, ahead = result.loss, result.lookahead_loss
         if self.complete:
             loss += self.penalty.gap_term(weights)
-            ahead = loss if same else ahead + self.penalty.gap_term(lookahead)
+            if same:
+                ahead = loss
+            elif ahead is not None:
+                ahead += self.penalty.gap_term(lookahead)
         return Evaluation(loss, ahead, self.contract(result.gradient))
 
     def derivative_change(self, weights, memory):

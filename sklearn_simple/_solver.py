@@ -116,7 +116,9 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
         t = optimizer.advance(state.t, restart)
         new = SolverState(weights, state.weights, step, t)
         next_point = lookahead(optimizer, new)
-        new_evaluation = objective.evaluate(weights, next_point)
+        new_evaluation = objective.evaluate(
+            weights, next_point, lookahead_loss=optimizer.line_search
+        )
         if not optimizer.line_search or _sufficient_decrease(
             objective.xp, evaluation, point, weights, step, new_evaluation.loss
         ):
