@@ -222,8 +222,14 @@ class OrdinalObjective:
         return concat(xp, [g_w, g_t], axis=0)
 
     def evaluate(
-        self, weights, lookahead=None, *, lookahead_loss: bool = True
+        self,
+        weights,
+        lookahead=None,
+        *,
+        lookahead_loss: bool = True,
+        extrapolated_from=None,
     ) -> Evaluation:
+        # The expanded weights are new arrays: no scores to reuse by identity.
         same = lookahead is None or lookahead is weights
         W = self.expand(weights)
         result = self.inner.evaluate(

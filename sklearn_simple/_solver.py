@@ -116,8 +116,12 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
         t = optimizer.advance(state.t, restart)
         new = SolverState(weights, state.weights, step, t)
         next_point = lookahead(optimizer, new)
+        beta = optimizer.momentum(t, stochastic=False)
         new_evaluation = objective.evaluate(
-            weights, next_point, lookahead_loss=optimizer.line_search
+            weights,
+            next_point,
+            lookahead_loss=optimizer.line_search,
+            extrapolated_from=(state.weights, beta),
         )
         if not optimizer.line_search or _sufficient_decrease(
             objective.xp, evaluation, point, weights, step, new_evaluation.loss

@@ -180,3 +180,29 @@ def test_gram_curvature_is_the_exact_largest_eigenvalue():
     exact, _ = gram.curvature(start, n_iter=0)
     estimated, _ = rowwise.curvature(start, n_iter=100)
     assert exact == pytest.approx(estimated, rel=1e-8)
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
+def test_extrapolated_lookahead_scores_equal_computed_ones_on_sparse_x(loss):
+    # Scores are linear in the weights: the lookahead's may be combined from
+    # the remembered scores of the previous weights instead of computed.
+    obj, rng = _problem(sparse=True, loss=loss)
+    previous, weights = rng.randn(6, 2), rng.randn(6, 2)
+    beta = 0.7
+    lookahead = weights + beta * (weights - previous)
+    obj.evaluate(previous)  # remembered
+    hinted = obj.evaluate(weights, lookahead, extrapolated_from=(previous, beta))
+    fresh, _ = _problem(sparse=True, loss=loss)
+    computed = fresh.evaluate(weights, lookahead)
+    assert hinted.loss == pytest.approx(computed.loss, rel=1e-12)
+    assert hinted.lookahead_loss == pytest.approx(computed.lookahead_loss, rel=1e-12)
+    np.testing.assert_allclose(hinted.gradient, computed.gradient, rtol=1e-10)
+
+
+def test_a_hint_about_unknown_previous_weights_is_not_trusted():
+    obj, rng = _problem(sparse=True)
+    weights, lookahead = rng.randn(6, 2), rng.randn(6, 2)
+    # previous was never evaluated: the lookahead's scores are computed.
+    hinted = obj.evaluate(weights, lookahead, extrapolated_from=(rng.randn(6, 2), 9.0))
+    computed = obj.evaluate(weights, lookahead)
+    assert hinted.lookahead_loss == pytest.approx(computed.lookahead_loss, rel=1e-12)

@@ -37,7 +37,7 @@ class ToyQuadratic:
         d = w - CENTER
         return 0.5 * float(np.sum(CURVATURES[:, None] * d * d)) + 1.0
 
-    def evaluate(self, weights, lookahead=None, *, lookahead_loss=True):
+    def evaluate(self, weights, lookahead=None, **hints):
         record_passes(1.0)
         point = weights if lookahead is None else lookahead
         gradient = CURVATURES[:, None] * (point - CENTER)
