@@ -31,6 +31,7 @@ __all__ = [
     "get_namespace",
     "move_to",
     "namespace_of",
+    "ones",
     "sigmoid",
     "sum_along",
     "to_numpy",
@@ -159,6 +160,13 @@ def zeros(xp, shape, dtype, device):
     if xp is np:
         return np.zeros(shape, dtype=dtype)
     return xp.zeros(shape, dtype=dtype, device=device)
+
+
+def ones(xp, shape, dtype, device):
+    """``xp.ones`` on ``device`` (numpy before 2.0 takes no ``device``)."""
+    if xp is np:
+        return np.ones(shape, dtype=dtype)
+    return xp.ones(shape, dtype=dtype, device=device)
 
 
 def astype(xp, array, dtype):

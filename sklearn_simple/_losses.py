@@ -132,8 +132,8 @@ class Multinomial:
     >>> import numpy as np
     >>> from sklearn_simple._losses import Multinomial
     >>> y = np.array([[0.0, 1.0, 0.0]])
-    >>> float(Multinomial().value(y, np.zeros((1, 3)))[0, 0])  # log(3)
-    1.0986122886681098
+    >>> round(float(Multinomial().value(y, np.zeros((1, 3)))[0, 0]), 12)  # log(3)
+    1.098612288668
     >>> Multinomial().derivative(y, np.zeros((1, 3))).round(3)
     array([[ 0.333, -0.667,  0.333]])
     """

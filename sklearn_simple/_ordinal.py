@@ -37,6 +37,7 @@ from ._array_api import (
     copy_of,
     move_to,
     namespace_of,
+    ones,
     to_numpy,
     zeros,
 )
@@ -104,8 +105,8 @@ def gap_prox(v, step: float, weights):
     >>> import numpy as np
     >>> from sklearn_simple._ordinal import gap_prox
     >>> g = gap_prox(np.array([-1.0, 2.0]), 0.5, np.array([1.0, 0.0]))
-    >>> g[1], bool(g[0] > 0)
-    (np.float64(2.0), True)
+    >>> float(g[1]), bool(g[0] > 0)
+    (2.0, True)
     >>> h = g[0] + 1.0 - 0.5 / np.expm1(g[0])  # the optimality condition
     >>> bool(abs(h) < 1e-12)
     True
@@ -210,7 +211,7 @@ class OrdinalObjective:
     def expand(self, weights):
         """The ``(n_features + 1, K - 1)`` weights of the wrapped objective."""
         xp, d, m = self.xp, self.d, self.m
-        w = weights[:d, :] * xp.ones((1, m), dtype=weights.dtype, device=self.device)
+        w = weights[:d, :] * ones(xp, (1, m), weights.dtype, self.device)
         thresholds = self._T @ weights[d:, :]
         return concat(xp, [w, -thresholds.T], axis=0)
 
@@ -284,8 +285,7 @@ class OrdinalObjective:
             theta = asarray(xp, self.start_thresholds, self.dtype, self.device)
             w = zeros(xp, (d, 1), self.dtype, self.device)
         else:
-            ones = xp.ones((1, m), dtype=coef.dtype, device=self.device)
-            coef = xp.reshape(coef, (d, 1)) * ones
+            coef = xp.reshape(coef, (d, 1)) * ones(xp, (1, m), coef.dtype, self.device)
             W = self.standardization.standardize(coef, -xp.reshape(thresholds, (m,)))
             w, theta = W[:-1, :1], -W[-1, :]
         theta = to_numpy(theta).astype(np.float64)
