@@ -18,6 +18,9 @@ from sklearn.utils._param_validation import (  # private: no public path
 )
 from sklearn.utils.validation import _check_sample_weight  # private
 
+# scikit-learn's own dependency (it limits BLAS threads with it too).
+from threadpoolctl import threadpool_limits
+
 from ._array_api import asarray, dtype_name, to_numpy
 
 try:  # the callback API is new in scikit-learn 1.9
@@ -76,6 +79,7 @@ __all__ = [
     "Real",
     "StrOptions",
     "check_sample_weight",
+    "threadpool_limits",
     "validate_params",
     "with_callbacks",
 ]

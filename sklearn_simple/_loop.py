@@ -33,7 +33,14 @@ from ._solver import (
 from ._standardization import Standardization
 from ._stopping import Stopper, is_diverging, is_unsettled
 
-__all__ = ["EpochHooks", "LoopSettings", "Outcome", "TrainingState", "train"]
+__all__ = [
+    "EpochHooks",
+    "LoopSettings",
+    "Outcome",
+    "TrainingState",
+    "TrainingStatePickling",
+    "train",
+]
 
 
 @dataclass
@@ -76,6 +83,29 @@ class TrainingState:
                 "solver": SolverState(**plain["solver"]),
             }
         )
+
+
+class TrainingStatePickling:
+    """Pickles an estimator's ``_state`` as plain containers (a mixin).
+
+    The history is ``loss_curve_`` itself: stored once (skops, unlike pickle,
+    would write a shared list twice).
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "_state" in state:
+            plain = state["_state"].to_plain()
+            if plain["history"] is state.get("loss_curve_"):
+                del plain["history"]
+            state["_state"] = plain
+        return state
+
+    def __setstate__(self, state):
+        if "_state" in state:
+            plain = {"history": state.get("loss_curve_"), **state["_state"]}
+            state = {**state, "_state": TrainingState.from_plain(plain)}
+        super().__setstate__(state)
 
 
 @dataclass(frozen=True)
