@@ -217,7 +217,7 @@ class Monitor:
             self.losses,
             start=self.start,
             null=self.null,
-            best=self.best_before if settings.incremental else min(self.losses),
+            best=self._best(),
             window=settings.n_iter_no_change,
             full_batch=settings.batch_size is None and not settings.incremental,
         ):
@@ -238,6 +238,17 @@ class Monitor:
             self.best_weights = solver.weights
         self.validation_scores.append(score)
         return self.stopper.update(validation_loss), score
+
+    def _best(self) -> float:
+        """The best loss that divergence is judged against."""
+        if self.settings.incremental:
+            return self.best_before
+        if self.settings.batch_size is None:
+            return min(self.losses)
+        # Mini-batch losses can stay far above the start without growing (a
+        # log loss at huge weights is linear in them): judged against the
+        # start too, not only against the best epoch of a diverged run.
+        return min(self.start, *self.losses)
 
     def check_settled(self, epoch: int) -> None:
         """Raise if a full-batch run ended far above its best loss.
