@@ -48,6 +48,7 @@ __all__ = [
     "minibatch_epoch",
     "running_average",
     "safe_curvature",
+    "stream_step",
     "with_memory",
 ]
 
@@ -223,6 +224,34 @@ def minibatch_epoch(
         t = optimizer.advance(state.t, restart=False)
     new = SolverState(weights, previous, step, t, memory, average)
     return new, data_loss + penalty.value(weights)
+
+
+def stream_step(objective, optimizer, state: SolverState, evaluation, null: float):
+    """One call of a stream: ``(state, loss)``, the loss of the chunk after it.
+
+    ``evaluation`` is the chunk's loss at ``state.weights`` and its gradient
+    at their lookahead point (see :func:`full_batch_step`). The step is the
+    full-batch one on the chunk, momentum included: on a few large chunks a
+    stream is nearly a full batch, and needs it as much. But
+    a step that raised the chunk's loss above both its loss before and
+    ``null`` (the mean loss of the all-zero model over the calls) is taken
+    again without momentum, which then restarts: a stream's chunks differ,
+    and momentum carried the large correction of an unusual chunk (a column
+    constant in the first one, at another value than elsewhere) into the
+    next, where it overshot that far. At ``learning_rate`` 1.0 or below a
+    step without momentum never raises its chunk's loss, so a loss that is
+    still that high after it is divergence (``_stopping``).
+    """
+    penalty = objective.penalty
+    before = evaluation.loss + penalty.value(state.weights)
+    new, new_evaluation = full_batch_step(objective, optimizer, state, evaluation)
+    loss = new_evaluation.loss + penalty.value(new.weights)
+    if loss <= max(before, null):
+        return new, loss
+    step, gradient = state.step, objective.evaluate(state.weights).gradient
+    weights = penalty.prox(state.weights - step * gradient, step)
+    loss = objective.evaluate(weights).loss + penalty.value(weights)
+    return SolverState(weights, state.weights, step), loss
 
 
 def running_average(average, weights, count: int):

@@ -159,3 +159,42 @@ def test_a_stream_sorted_by_y_learns_as_well_as_sgd(stream_data):
     ours = _stream(SimpleRegressor(), X, y, chunks, 10)
     sgd = _stream(SGDRegressor(random_state=0), X, y, chunks, 10)
     assert ours.score(X, y) >= sgd.score(X, y) - 0.01
+
+
+def test_a_column_constant_in_the_first_chunk_gets_its_least_squares_coefficient(
+    stream_data,
+):
+    # Column 11 on a scale of 10 around 3 (least-squares coefficient 8.6),
+    # at its mean in the whole first chunk: statistics frozen by that chunk
+    # would give the column a scale of 1, a hundred times too small.
+    X, y = stream_data
+    X = X.copy()
+    X[:, 11] = 3 + 10 * X[:, 11]
+    X[:100, 11] = 3.0
+    exact = np.linalg.lstsq(np.c_[X, np.ones(len(y))], y, rcond=None)[0][11]
+    chunks = np.array_split(np.arange(len(y)), 50)
+    ours = _stream(SimpleRegressor(), X, y, chunks, 10)
+    assert ours.coef_[11] == pytest.approx(exact, rel=0.01)
+
+
+def test_an_unusual_first_chunk_raises_no_false_divergence(stream_data):
+    # A first chunk of 40 rows where column 11 is 5 (five standard
+    # deviations out), as in 60 rows more: the next epoch's first calls make
+    # large corrections, which momentum carried into a false DivergenceError.
+    X, y = stream_data
+    X = X.copy()
+    X[:100, 11] = 5.0
+    exact = np.linalg.lstsq(np.c_[X, np.ones(len(y))], y, rcond=None)[0][11]
+    chunks = [np.arange(40), *np.array_split(np.arange(40, len(y)), 49)]
+    ours = _stream(SimpleRegressor(), X, y, chunks, 10)
+    sgd = _stream(SGDRegressor(random_state=0), X, y, chunks, 10)
+    assert abs(ours.coef_[11] - exact) <= abs(sgd.coef_[11] - exact)
+
+
+def test_a_stream_chunk_unlike_the_others_is_no_divergence():
+    # Sorted by y: the middle chunks' targets are near 0, so a good model's
+    # loss there exceeds the all-zero model's.
+    X, y = make_regression(2000, 5, noise=10, random_state=0)
+    chunks = np.array_split(np.argsort(y), 20)
+    model = _stream(SimpleRegressor(), X, y, chunks, 3)
+    assert np.all(np.isfinite(model.coef_))
