@@ -335,8 +335,7 @@ class LinearModelBase(
         coordinates of the updated statistics. ``L`` is the largest bound of
         the calls so far: a small chunk (a large bound of its own) shrinks
         the steps of later ones too, which ``stream.chunk_bounds`` avoids by
-        making chunks even. A line search
-        carries its adapted step from one partial_fit to the next.
+        making chunks even (see the learning-rate page of the user guide).
         """
         continuing = state is not None
         objective.standardization.check_finite()
@@ -373,8 +372,7 @@ class LinearModelBase(
             return TrainingState(
                 objective.standardization, solver, rng, eigenvector, lipschitz
             )
-        if not (OPTIMIZERS[self.optimizer].line_search and full_batch):
-            state.solver = replace(state.solver, step=step)
+        state.solver = replace(state.solver, step=step)
         state.eigenvector, state.lipschitz = eigenvector, lipschitz
         return state
 
@@ -404,7 +402,8 @@ class LinearModelBase(
             warnings.warn(
                 f"{type(self).__name__} stopped at max_iter={self.max_iter} before "
                 f"the loss stopped improving by tol={self.tol}. Increase max_iter, "
-                "or raise learning_rate (up to 1.0 is safe) or tol.",
+                "or raise learning_rate (up to 1.0 is safe, for mini-batches "
+                "of a smooth loss too) or tol.",
                 ConvergenceWarning,
                 stacklevel=5,
             )

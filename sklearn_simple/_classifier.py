@@ -99,7 +99,9 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         ``fit_intercept`` is ignored: the thresholds are the intercepts.
     learning_rate : float, default=1.0
         Step size as a multiple of the safe step ``1 / L`` of the standardized
-        data; see :class:`SimpleRegressor`.
+        data; 1.0 converges in full batch and, for the log loss, in
+        mini-batches (the hinge loss is not smooth: no promise there). See
+        :class:`SimpleRegressor`.
     optimizer : {"nesterov", "gd", "linesearch"}, default="nesterov"
         See :class:`SimpleRegressor`. ``"linesearch"`` pays off for the log loss.
     alpha : float, default=1e-4

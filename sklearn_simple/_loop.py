@@ -28,10 +28,11 @@ from ._solver import (
     lookahead,
     minibatch_epoch,
     running_average,
+    stream_step,
     with_memory,
 )
 from ._standardization import Standardization
-from ._stopping import Stopper, is_diverging, is_unsettled
+from ._stopping import Stopper, is_diverging, is_stream_diverging, is_unsettled
 
 __all__ = [
     "EpochHooks",
@@ -58,6 +59,7 @@ class TrainingState:
     lipschitz: float = np.inf  # the curvature bound of every row seen so far
     average: object = None  # partial_fit: running average of the weights
     n_averaged: int = 0  # calls in that average
+    null: float = 0.0  # partial_fit: mean loss of the all-zero model per call
     best: float = np.inf  # best monitored loss so far
     no_improvement: int = 0  # epochs in a row without improvement
     history: list[float] = field(default_factory=list)  # loss of every epoch
@@ -159,11 +161,13 @@ def train(
     training loss. Raises :class:`DivergenceError` when the loss runs away.
     """
     hooks = hooks or EpochHooks()
-    full_batch = settings.batch_size is None
+    # A partial_fit call on one batch is a stream's step, not a full batch.
+    full_batch = settings.batch_size is None and not settings.incremental
     solver = state.solver
     # 1.-3. Start from the initial weights: predict, and compare (in full
     # batch, the same pass takes the gradient for the first step).
-    first_point = lookahead(optimizer, solver) if full_batch else None
+    one_batch = settings.batch_size is None
+    first_point = lookahead(optimizer, solver) if one_batch else None
     evaluation = objective.evaluate(
         solver.weights, first_point, lookahead_loss=optimizer.line_search
     )
@@ -183,12 +187,8 @@ def train(
             )
             loss = evaluation.loss + objective.penalty.value(solver.weights)
         else:
-            n_rows = len(rows)
-            order = (
-                state.rng.permutation(n_rows) if settings.shuffle else np.arange(n_rows)
-            )
-            solver, loss = minibatch_epoch(
-                objective, optimizer, solver, rows, order, settings.batch_size
+            solver, loss = _stochastic_epoch(
+                objective, optimizer, state, solver, evaluation, settings, rows
             )
         # 5. Repeat until the loss stops improving, or runs away.
         stop, score = monitor.judge(epoch, solver, loss)
@@ -208,9 +208,24 @@ def train(
             break
     else:
         stop = False
-    if full_batch and not settings.incremental:
+    if full_batch:
         monitor.check_settled(epoch)
     return Outcome(stop, monitor.validation_scores, monitor.best_weights)
+
+
+def _stochastic_epoch(objective, optimizer, state, solver, evaluation, settings, rows):
+    """``(solver, loss)`` after a mini-batch epoch or a stream's step.
+
+    A ``partial_fit`` call on one batch makes one step from ``evaluation``
+    (its chunk's loss and gradient at the weights, already computed).
+    """
+    if settings.batch_size is None:
+        return stream_step(objective, optimizer, solver, evaluation, state.null)
+    n_rows = len(rows)
+    order = state.rng.permutation(n_rows) if settings.shuffle else np.arange(n_rows)
+    return minibatch_epoch(
+        objective, optimizer, solver, rows, order, settings.batch_size
+    )
 
 
 class Monitor:
@@ -224,11 +239,13 @@ class Monitor:
     def __init__(self, objective, state, settings, start, validation):
         self.settings, self.start, self.validation = settings, start, validation
         self.null = objective.null_loss()
+        if settings.incremental:
+            # One chunk's all-zero loss says little (a chunk of targets near
+            # 0 has almost none): a stream is judged by the mean over calls.
+            state.null += (self.null - state.null) / (state.n_averaged + 1)
+            self.null = state.null
         self.smooth = objective.loss.smooth
         self.history = state.history
-        # partial_fit compares with its own start and the best loss of the
-        # earlier calls, so that a rate diverging call by call is caught.
-        self.best_before = min(start, state.best)
         self.stopper = Stopper(
             settings.tol,
             settings.n_iter_no_change,
@@ -245,14 +262,7 @@ class Monitor:
         """``(stop, validation score or None)`` after an epoch; raises on divergence."""
         self.losses.append(loss)
         settings = self.settings
-        if is_diverging(
-            self.losses,
-            start=self.start,
-            null=self.null,
-            best=self.best_before if settings.incremental else min(self.losses),
-            window=settings.n_iter_no_change,
-            full_batch=settings.batch_size is None and not settings.incremental,
-        ):
+        if self._diverging(loss):
             raise DivergenceError(
                 f"Training diverged at epoch {epoch}: the loss reached {loss:.6g}, "
                 f"up from {self.start:.6g} at the start, with learning_rate="
@@ -270,6 +280,28 @@ class Monitor:
             self.best_weights = solver.weights
         self.validation_scores.append(score)
         return self.stopper.update(validation_loss), score
+
+    def _diverging(self, loss: float) -> bool:
+        settings = self.settings
+        if settings.incremental:
+            return is_stream_diverging(loss, start=self.start, null=self.null)
+        return is_diverging(
+            self.losses,
+            start=self.start,
+            null=self.null,
+            best=self._best(),
+            window=settings.n_iter_no_change,
+            full_batch=settings.batch_size is None,
+        )
+
+    def _best(self) -> float:
+        """The best loss that divergence is judged against."""
+        if self.settings.batch_size is None:
+            return min(self.losses)
+        # Mini-batch losses can stay far above the start without growing (a
+        # log loss at huge weights is linear in them): judged against the
+        # start too, not only against the best epoch of a diverged run.
+        return min(self.start, *self.losses)
 
     def check_settled(self, epoch: int) -> None:
         """Raise if a full-batch run ended far above its best loss.
@@ -290,7 +322,8 @@ class Monitor:
         return (
             f"Use a smaller learning_rate, such as "
             f"{float(self.settings.learning_rate) / 10:g}; "
-            "1.0 and below converge for full-batch training."
+            "1.0 and below converge for full-batch training and for "
+            "mini-batches of a smooth loss."
         )
 
 

@@ -20,12 +20,12 @@ import math
 
 __all__ = ["OPTIMIZERS", "GradientDescent", "LineSearch", "Nesterov"]
 
-# Mini-batches take no momentum. Their gradients are noisy, and momentum
+# Mini-batch steps take no momentum. Their gradients are noisy, and momentum
 # amplifies the noise: a constant 0.9 diverged at a batch of 1 row and
 # stalled far from the optimum at others. The variance-reduced steps of the
 # mini-batches (SAGA, see _solver) converge at a constant step without it;
-# the accelerated variance-reduced methods with a proof (Katyusha, Allen-Zhu,
-# 2017) are different algorithms, not a momentum added to SAGA.
+# "nesterov" accelerates them a level up instead, between whole epochs,
+# where an epoch's move is nearly noise-free (Katyusha X, Allen-Zhu, 2018).
 STOCHASTIC_MOMENTUM = 0.0
 
 
@@ -53,9 +53,10 @@ class Nesterov:
     """Nesterov's accelerated gradient (FISTA) with adaptive restart.
 
     Full batch uses the FISTA sequence ``t_{k+1} = (1 + sqrt(1 + 4 t_k**2)) / 2``
-    from ``t_0 = 1`` and ``beta = (t_k - 1) / t_{k+1}`` (Beck & Teboulle, 2009);
-    mini-batches take no momentum (``STOCHASTIC_MOMENTUM``): there
-    ``"nesterov"`` steps as ``"gd"`` does.
+    from ``t_0 = 1`` and ``beta = (t_k - 1) / t_{k+1}`` (Beck & Teboulle, 2009).
+    Mini-batch steps take no momentum (``STOCHASTIC_MOMENTUM``); in a
+    mini-batch ``fit`` the same sequence extrapolates between whole epochs
+    of SAGA instead (see ``_solver.minibatch_epoch``).
 
     Examples
     --------
@@ -91,8 +92,8 @@ class LineSearch(Nesterov):
     the last accepted one and shrinks it until the sufficient-decrease
     condition holds. It pays where the curvature bound behind the safe step
     is pessimistic, as for the log loss (its bound 1/4 is reached only where
-    probabilities are 1/2). Mini-batches fall back to the fixed step, without
-    momentum.
+    probabilities are 1/2). Mini-batches fall back to the fixed step, with
+    momentum between epochs only, as ``Nesterov``.
 
     Examples
     --------

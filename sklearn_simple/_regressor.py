@@ -22,7 +22,10 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
 
     Features are standardized implicitly (no copy of ``X``), so the
     ``learning_rate`` is a multiple of the safe step of the data: 1.0 always
-    converges in full-batch training, whatever the scale of the features.
+    converges in full-batch training, whatever the scale of the features,
+    and in mini-batches (SAGA) too; in a stream of :meth:`partial_fit` calls
+    no call diverges, and the running average of the weights approaches
+    the full-batch fit (see the user guide's learning-rate page).
 
     With ``sklearn.set_config(array_api_dispatch=True)``, data from an array
     API library (PyTorch, CuPy, ...) is trained on in that library and on its
@@ -33,8 +36,10 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
     learning_rate : float, default=1.0
         Step size as a multiple of ``1 / L``, where ``L`` is the curvature of
         the loss on the standardized data (estimated by power iteration).
-        Values up to 1.0 converge for full-batch training, values in (1, 2)
-        usually do; larger values diverge and raise :class:`DivergenceError`.
+        Values up to 1.0 converge for full-batch training and, with the
+        mini-batches' own safe step, for mini-batches; values in (1, 2)
+        usually do in full batch; larger values diverge and raise
+        :class:`DivergenceError`.
         The absolute step is stored in ``step_size_``.
     optimizer : {"nesterov", "gd", "linesearch"}, default="nesterov"
         ``"gd"``: plain gradient descent, the textbook loop. ``"nesterov"``:
@@ -62,7 +67,9 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
         Fraction of the samples held out when ``early_stopping=True``.
     batch_size : int or None, default=None
         ``None`` trains on all rows at once (full batch, deterministic). An
-        integer trains on shuffled mini-batches of that many rows.
+        integer trains on shuffled mini-batches of that many rows, by SAGA
+        (a variance-reduced gradient: a constant step reaches the full-batch
+        fit) with momentum between epochs only.
     shuffle : bool, default=True
         Whether to shuffle the rows at each epoch (mini-batches only).
     warm_start : bool, default=False

@@ -17,12 +17,19 @@ variance-reduced gradient estimate, SAGA (Defazio, Bach & Lacoste-Julien,
 convex composite objectives*, 2014; scikit-learn's ``saga`` solver): each
 row's loss derivative from its last visit is remembered, so the estimate's
 noise vanishes as the weights converge and a constant step reaches the
-optimum. Streams (``partial_fit``) cannot remember rows they will not see
-again; there the model reported is a running average of the weights of
-each call (:func:`running_average`). Everything the algorithm carries
-from one step to the next is in :class:`SolverState`, and every function here
-takes the objective as an argument: the solver can be run on any objective
-with ``evaluate`` and ``penalty`` (see ``_objective``), a toy quadratic too.
+optimum. Each epoch of SAGA then counts as one step of the accelerated
+method: ``"nesterov"`` extrapolates from the last two epochs' ends, with the
+same adaptive restart (the outer momentum of Katyusha X, Allen-Zhu, *Katyusha
+X: practical momentum method for stochastic sum-of-nonconvex optimization*,
+2018). Without it SAGA's epochs progress like plain gradient descent's
+steps, which on an ill-conditioned log loss (breast_cancer) did not reach
+the full-batch fit in 1000 epochs. Streams (``partial_fit``) cannot
+remember rows they will not see again; there the model reported is a running
+average of the weights of each call (:func:`running_average`). Everything
+the algorithm carries from one step to the next is in :class:`SolverState`,
+and every function here takes the objective as an argument: the solver can
+be run on any objective with ``evaluate`` and ``penalty`` (see
+``_objective``), a toy quadratic too.
 """
 
 import math
@@ -41,6 +48,7 @@ __all__ = [
     "minibatch_epoch",
     "running_average",
     "safe_curvature",
+    "stream_step",
     "with_memory",
 ]
 
@@ -173,7 +181,11 @@ def minibatch_epoch(
     gradient estimate of a batch ``B`` is ``grad_B(w) - grad_B(memory) +
     average_gradient``: unbiased, and exact at the optimum. Without it (the
     batches of one ``partial_fit`` call) it is the batch's own gradient.
-    The optimizers' momentum for mini-batches is 0 (see ``_optimizers``).
+    No batch step carries momentum (see ``_optimizers``). With SAGA's table,
+    the epoch as a whole does: it starts from Nesterov's lookahead of the
+    last two epochs' ends, and the momentum restarts when the epoch moved
+    against it, as a full-batch step does, the epoch standing for one step.
+    The table keeps the estimate unbiased wherever the epoch starts.
 
     Returns the new state and the epoch's loss: the weighted mean of the
     losses seen on the batches during the epoch (no extra pass over X), plus
@@ -183,8 +195,10 @@ def minibatch_epoch(
     n_rows = len(permutation)
     # Sent to the device once per epoch, not once per batch.
     order = asarray(xp, np.asarray(rows)[permutation], xp.int64, objective.device)
-    beta = optimizer.momentum(state.t, stochastic=True)
-    weights, previous, step = state.weights, state.previous, state.step
+    saga = state.memory is not None
+    beta = 0.0 if saga else optimizer.momentum(state.t, stochastic=True)
+    start_point = lookahead(optimizer, state) if saga else state.weights
+    weights, previous, step = start_point, state.previous, state.step
     memory, average = state.memory, state.average_gradient
     data_loss, seen = 0.0, []
     for start in range(0, n_rows, batch_size):
@@ -208,9 +222,42 @@ def minibatch_epoch(
         # Every row was visited once: the table is replaced as a whole, in
         # the rows' order (no scattered writes, which the array API lacks).
         memory = take_rows(concat(xp, seen, axis=0), np.argsort(permutation))
-    t = optimizer.advance(state.t, restart=False)
+    if saga:
+        restart = _vdot(xp, start_point - weights, weights - state.weights) > 0
+        t = optimizer.advance(state.t, restart=restart)
+        previous = state.weights
+    else:
+        t = optimizer.advance(state.t, restart=False)
     new = SolverState(weights, previous, step, t, memory, average)
     return new, data_loss + penalty.value(weights)
+
+
+def stream_step(objective, optimizer, state: SolverState, evaluation, null: float):
+    """One call of a stream: ``(state, loss)``, the loss of the chunk after it.
+
+    ``evaluation`` is the chunk's loss at ``state.weights`` and its gradient
+    at their lookahead point (see :func:`full_batch_step`). The step is the
+    full-batch one on the chunk, momentum included: on a few large chunks a
+    stream is nearly a full batch, and needs it as much. But
+    a step that raised the chunk's loss above both its loss before and
+    ``null`` (the mean loss of the all-zero model over the calls) is taken
+    again without momentum, which then restarts: a stream's chunks differ,
+    and momentum carried the large correction of an unusual chunk (a column
+    constant in the first one, at another value than elsewhere) into the
+    next, where it overshot that far. At ``learning_rate`` 1.0 or below a
+    step without momentum never raises its chunk's loss, so a loss that is
+    still that high after it is divergence (``_stopping``).
+    """
+    penalty = objective.penalty
+    before = evaluation.loss + penalty.value(state.weights)
+    new, new_evaluation = full_batch_step(objective, optimizer, state, evaluation)
+    loss = new_evaluation.loss + penalty.value(new.weights)
+    if loss <= max(before, null):
+        return new, loss
+    step, gradient = state.step, objective.evaluate(state.weights).gradient
+    weights = penalty.prox(state.weights - step * gradient, step)
+    loss = objective.evaluate(weights).loss + penalty.value(weights)
+    return SolverState(weights, state.weights, step), loss
 
 
 def running_average(average, weights, count: int):
@@ -258,7 +305,9 @@ def safe_curvature(
         return objective.curvature(eigenvector, n_iter)
     largest_row = objective.row_curvature(n_rows)
     if batch_size == 1 or n_rows == 1:
-        return largest_row, eigenvector
+        # Single rows: the whole objective's curvature is not needed, only
+        # the largest row's (the same number when there is one row).
+        return minibatch_curvature(largest_row, largest_row, 1, n_rows), eigenvector
     whole, eigenvector = objective.curvature(eigenvector, n_iter)
     return minibatch_curvature(whole, largest_row, batch_size, n_rows), eigenvector
 

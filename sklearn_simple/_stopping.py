@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Stopper", "effective_tol", "is_diverging", "is_unsettled"]
+__all__ = [
+    "Stopper",
+    "effective_tol",
+    "is_diverging",
+    "is_stream_diverging",
+    "is_unsettled",
+]
 
 
 def effective_tol(tol, eps):
@@ -73,6 +79,28 @@ def is_diverging(losses, *, start, null, best, window, full_batch):
         significant = recent[-1] > 1e-3 * max(start, null)
         return bool(rising and significant and recent[-1] - recent[0] > 0.1 * best)
     return False
+
+
+def is_stream_diverging(loss: float, *, start: float, null: float) -> bool:
+    """Whether a call of a stream made its loss run away.
+
+    ``loss`` and ``start`` are the chunk's loss after and before the call's
+    step, ``null`` the mean loss of the all-zero model over the calls so
+    far. A step of ``learning_rate`` 1.0 or below never raises the loss of
+    the chunk it is taken on; diverging means it did, to above ``null``.
+    One chunk's loss is not compared with another's: chunks differ (a
+    stream sorted by y has chunks of targets near 0, whose all-zero loss is
+    smaller than a good model's), and such comparisons raised false alarms.
+
+    Examples
+    --------
+    >>> from sklearn_simple._stopping import is_stream_diverging
+    >>> is_stream_diverging(50.0, start=60.0, null=10.0)  # an unusual chunk
+    False
+    >>> is_stream_diverging(1e4, start=60.0, null=10.0)
+    True
+    """
+    return not np.isfinite(loss) or loss > max(start, null)
 
 
 def is_unsettled(losses, start):

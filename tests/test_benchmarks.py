@@ -27,17 +27,22 @@ def cases(monkeypatch):
     return _cases
 
 
-def run_quick(out):
-    """Run the harness's quick mode as CI does: its own process, no BLAS overrides."""
-    pytest.importorskip("matplotlib", reason="the harness needs the bench extra")
+def _run_quick(script, out):
+    """Run a benchmark's quick mode as CI does: its own process, no BLAS overrides."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
     subprocess.run(
-        [sys.executable, BENCHMARKS / "run.py", "--quick", "--out", out],
+        [sys.executable, BENCHMARKS / script, "--quick", "--out", out],
         check=True,
         env=env,
         timeout=120,
         capture_output=True,
     )
+
+
+def run_quick(out):
+    """Run the harness's quick mode and read its results."""
+    pytest.importorskip("matplotlib", reason="the harness needs the bench extra")
+    _run_quick("run.py", out)
     return json.loads((out / "results.json").read_text())
 
 
@@ -125,3 +130,14 @@ def test_array_api_benchmark_compares_every_namespace_with_numpy(tmp_path):
     for row in results:
         tolerance = 1e-5 if row["dtype"] == "float32" else 1e-10
         assert row["coef_max_difference"] < tolerance, row
+
+
+def test_minibatch_quick_run_writes_a_row_per_regime(tmp_path):
+    _run_quick("minibatch.py", tmp_path)
+    rows = json.loads((tmp_path / "minibatch.json").read_text())["rows"]
+    report = (tmp_path / "minibatch.md").read_text()
+    assert {row["task"] for row in rows} == {"regression", "classification"}
+    for row in rows:
+        assert np.isfinite(row["time_ratio"]) and row["time_ratio"] > 0
+        assert f"| {row['task']} | {row['regime']} |" in report
+    assert sum("stream" in row["regime"] for row in rows) == 2

@@ -91,8 +91,11 @@ def test_a_continued_training_that_raises_leaves_the_model_bit_identical(
 def test_partial_fit_diverging_call_by_call_keeps_the_last_good_call():
     X, y = _data(SimpleRegressor)
     # Just past the stable range of plain gradient descent: each call makes
-    # the model a little worse; no single call explodes.
-    model = SimpleRegressor(learning_rate=2.2, optimizer="gd")
+    # the model a little worse; no single call explodes. From a trained
+    # model: a call that makes its own chunk worse than the all-zero model
+    # is caught at once, which the first call from zeros would be.
+    model = SimpleRegressor(optimizer="gd").partial_fit(X, y)
+    model.set_params(learning_rate=2.2)
     for _ in range(100):
         last_good = pickle.dumps(model)
         try:
