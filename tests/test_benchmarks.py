@@ -141,3 +141,19 @@ def test_minibatch_quick_run_writes_a_row_per_regime(tmp_path):
         assert np.isfinite(row["time_ratio"]) and row["time_ratio"] > 0
         assert f"| {row['task']} | {row['regime']} |" in report
     assert sum("stream" in row["regime"] for row in rows) == 2
+
+
+def test_shapes_quick_run_compares_ours_with_every_peer(tmp_path):
+    _run_quick("shapes.py", tmp_path)
+    results = json.loads((tmp_path / "shapes-quick.json").read_text())
+    report = (tmp_path / "shapes-quick.md").read_text()
+    assert len(results["cases"]) == 8
+    for case in results["cases"]:
+        ours = next(m for m in case["models"] if m["ours"])
+        assert ours["error"] is None and ours["passes"] > 0
+        peers = [m["name"] for m in case["models"] if not m["ours"]]
+        assert set(ours["time_ratio"]) == set(peers)
+        assert f"| {case['name']} | {ours['name']} |" in report
+        if case["task"] == "classification":
+            # Judged against an independent optimum: never below it.
+            assert ours["objective_gap"] >= 0 and case["optimum"] <= ours["objective"]
