@@ -31,6 +31,7 @@ from sklearn.linear_model import (
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from sklearn_simple import SimpleRegressor, ThresholdClassifier
 
@@ -280,6 +281,20 @@ def accuracy(X, y, coef, intercept) -> float:
     return float(np.mean((scores(X, coef, intercept) > 0) == (y == 1)))
 
 
+def _column_moments(X) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and variances in float64, without a Gram matrix (any width)."""
+    if sp.issparse(X):
+        mean, var = mean_variance_axis(X.astype(np.float64, copy=False), axis=0)
+        return mean, var
+    n = X.shape[0]
+    mean = _transposed_product(X, np.full(n, 1.0 / n))
+    var = sum(
+        np.sum((X[rows].astype(np.float64, copy=False) - mean) ** 2, axis=0)
+        for rows in _blocks(n)
+    )
+    return mean, var / n
+
+
 def least_squares(X, y) -> tuple[np.ndarray, float]:
     """Exact least squares with intercept, in float64, for any kind of ``X``.
 
@@ -316,11 +331,11 @@ def logistic_optimum(X, y, alpha: float = ALPHA) -> tuple[np.ndarray, float, dic
     """
     y = np.asarray(y, dtype=np.float64)
     n = X.shape[0]
-    mean, gram = _centered_gram(X)
+    mean, var = _column_moments(X)
     # The diagonal of the objective's curvature is about var_j / 4 + alpha:
     # dividing by its root makes every direction alike (L-BFGS-B then takes
     # tens of iterations, not thousands, on badly scaled columns).
-    scale = np.sqrt(np.diag(gram) / n + alpha)
+    scale = np.sqrt(var + alpha)
 
     def value_and_gradient(theta):
         coef = theta[:-1] / scale

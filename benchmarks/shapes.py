@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse as sp
-import scipy.special
+from _cases import logistic_optimum, objective
 from _measure import environment, load_average, peak_fit_memory, timed_fits
 from sklearn.datasets import make_classification
 from sklearn.linear_model import (
@@ -38,7 +37,6 @@ from sklearn.linear_model import (
     SGDClassifier,
     SGDRegressor,
 )
-from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from sklearn_simple import SimpleRegressor, ThresholdClassifier
 
@@ -202,46 +200,12 @@ def models(case: Case, n_samples: int) -> dict:
 
 
 # ------------------------------------------------------------------- quality
-def log_loss_objective(X, y, coef, intercept) -> float:
-    """Mean log loss + ALPHA / 2 ||coef||^2 of a binary model, in float64."""
-    z = X @ np.ravel(coef).astype(np.float64) + float(np.ravel(intercept)[0])
-    coef = np.asarray(coef, dtype=np.float64)
-    return float(np.mean(np.logaddexp(0.0, z) - y * z)) + 0.5 * ALPHA * float(
-        np.sum(coef * coef)
-    )
-
-
-def logistic_optimum(X, y) -> float:
-    """The minimum of :func:`log_loss_objective` by scipy's L-BFGS-B, tightly.
-
-    Over column-scaled weights (the objective's diagonal curvature), where
-    L-BFGS-B needs tens of iterations; an independent check on every model.
-    """
-    n = X.shape[0]
-    if sp.issparse(X):
-        mean, var = mean_variance_axis(X, axis=0)
-    else:
-        mean, var = X.mean(axis=0), X.var(axis=0)
-    scale = np.sqrt(var / 4 + ALPHA)
-
-    def value_and_gradient(theta):
-        coef = theta[:-1] / scale
-        z = X @ coef + theta[-1] - mean @ coef
-        value = np.mean(np.logaddexp(0.0, z) - y * z) + 0.5 * ALPHA * coef @ coef
-        g = (scipy.special.expit(z) - y) / n
-        gradient = np.empty_like(theta)
-        gradient[:-1] = (X.T @ g - mean * g.sum() + ALPHA * coef) / scale
-        gradient[-1] = g.sum()
-        return value, gradient
-
-    result = scipy.optimize.minimize(
-        value_and_gradient,
-        np.zeros(X.shape[1] + 1),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": 2000, "gtol": 1e-10, "ftol": 64 * np.finfo(float).eps},
-    )
-    return float(result.fun)
+def logistic_minimum(X, y) -> float:
+    """The minimum of mean log loss + ALPHA / 2 ||coef||^2, by the reference
+    of ``benchmarks/run.py`` (scipy's L-BFGS-B run far past the usual
+    tolerance): an independent check on every model."""
+    coef, intercept, _ = logistic_optimum(X, y, ALPHA)
+    return objective(X, y, coef, intercept, ALPHA)
 
 
 def r2(model, X, y) -> float:
@@ -254,7 +218,7 @@ def quality(case: Case, model, X, y) -> dict:
         return {"r2": r2(model, X, y)}
     result = {"accuracy": float(np.mean(model.predict(X) == y))}
     if case.task == "classification":
-        result["objective"] = log_loss_objective(X, y, model.coef_, model.intercept_)
+        result["objective"] = objective(X, y, model.coef_, model.intercept_, ALPHA)
     return result
 
 
@@ -269,7 +233,7 @@ def run_case(case: Case, X, y, repeats: int) -> dict:
         "models": [],
     }
     if case.task == "classification":
-        record["optimum"] = logistic_optimum(X, y)
+        record["optimum"] = logistic_minimum(X, y)
     for name, estimator in models(case, X.shape[0]).items():
         ours = name in ("SimpleRegressor", "ThresholdClassifier")
         fit = timed_fits(estimator, X, y, repeats, REPEAT_BUDGET_S)
