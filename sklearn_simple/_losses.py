@@ -148,11 +148,18 @@ class Multinomial:
             p = xp.full_like(y, p)
         top = xp.max(p, axis=1, keepdims=True)
         # Shifted by the row's largest score: exp never overflows.
-        log_total = top + xp.log(xp.sum(xp.exp(p - top), axis=1, keepdims=True))
-        return log_total - xp.sum(y * p, axis=1, keepdims=True)
+        e = _exp(xp, p - top)
+        log_total = top + xp.log(xp.sum(e, axis=1, keepdims=True))
+        # y is one-hot: y . p picks the score of the row's class.
+        e = _product_into(xp, e, y, p)
+        return log_total - xp.sum(e, axis=1, keepdims=True)
 
     def derivative(self, y, p, xp=np):
-        e = xp.exp(p - xp.max(p, axis=1, keepdims=True))
+        e = _exp(xp, p - xp.max(p, axis=1, keepdims=True))
+        if xp is np:  # in place: n_samples x n_classes temporaries add up
+            e /= e.sum(axis=1, keepdims=True)
+            e -= y
+            return e
         return e / xp.sum(e, axis=1, keepdims=True) - y
 
 
@@ -198,3 +205,13 @@ ALL_LOSSES = {
     **LOSSES,
     **{loss.name: loss for loss in (Multinomial, CumulativeLogit)},
 }
+
+
+def _exp(xp, a):
+    """``exp(a)``, in place for numpy (``a`` is a temporary of the caller)."""
+    return np.exp(a, out=a) if xp is np else xp.exp(a)
+
+
+def _product_into(xp, out, a, b):
+    """``a * b``, written into the no longer needed ``out`` for numpy."""
+    return np.multiply(a, b, out=out) if xp is np else a * b
