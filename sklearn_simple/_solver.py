@@ -104,8 +104,8 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
     the weights, and the loss and gradient at the lookahead point). The new
     weights are evaluated in the same pass as the next lookahead point, so a
     step reads X once, once more per shrinking of the step by the line
-    search, and once more when the objective rose: then the momentum is
-    dropped and the next gradient is taken at the new weights.
+    search, and once more when the momentum made the objective rise: then
+    the step is undone and the next gradient is taken at the old weights.
 
     Returns the new state and its evaluation.
     """
@@ -136,11 +136,16 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
         ):
             break
         step *= STEP_SHRINK
-    if next_point is not weights and new_evaluation.loss + penalty.value(weights) > (
-        evaluation.loss + penalty.value(state.weights)
-    ):
-        new = replace(new, t=optimizer.advance(t, restart=True))
-        new_evaluation = objective.evaluate(weights)
+    if point is not state.weights and new_evaluation.loss + penalty.value(
+        weights
+    ) > evaluation.loss + penalty.value(state.weights):
+        # The momentum overshot: undo the step and restart the momentum, so
+        # that the loss never rises (monotone FISTA, Beck & Teboulle 2009b).
+        # A step without momentum is kept: at learning_rate 1.0 or below it
+        # never raises the loss, and above, a rise is how divergence shows.
+        t = optimizer.advance(t, restart=True)
+        new = SolverState(state.weights, state.weights, step, t)
+        new_evaluation = objective.evaluate(state.weights)
     return new, new_evaluation
 
 
