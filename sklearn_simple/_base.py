@@ -40,7 +40,7 @@ from ._compat import (
     Real,
     StrOptions,
     check_sample_weight,
-    threadpool_limits,
+    one_blas_thread,
     with_callbacks,
 )
 from ._compat import validate_params as _validate_params
@@ -217,7 +217,7 @@ class LinearModelBase(
             # One BLAS thread: an epoch makes many small products, and BLAS
             # threads that wait for each other on a busy machine made a
             # tall-narrow fit 7 times slower (in CPU time) than one thread.
-            with threadpool_limits(limits=1, user_api="blas"):
+            with one_blas_thread():
                 outcome = train(
                     objective,
                     OPTIMIZERS[self.optimizer](),

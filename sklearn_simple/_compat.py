@@ -5,6 +5,7 @@ nowhere else, so that an upgrade that moves or renames one of these names
 breaks in a single place. Supported: scikit-learn 1.6 to the newest release.
 """
 
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -19,7 +20,7 @@ from sklearn.utils._param_validation import (  # private: no public path
 from sklearn.utils.validation import _check_sample_weight  # private
 
 # scikit-learn's own dependency (it limits BLAS threads with it too).
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._array_api import asarray, dtype_name, to_numpy
 
@@ -79,7 +80,7 @@ __all__ = [
     "Real",
     "StrOptions",
     "check_sample_weight",
-    "threadpool_limits",
+    "one_blas_thread",
     "validate_params",
     "with_callbacks",
 ]
@@ -136,3 +137,22 @@ def check_sample_weight(sample_weight, X, dtype, xp=np, device=None):
             "from; give at least one sample a positive weight."
         )
     return sample_weight
+
+
+@functools.cache
+def _threadpools():
+    # Finding the loaded BLAS libraries costs about 0.2 ms: once per process
+    # (as scikit-learn does), not once per fit or partial_fit call.
+    return ThreadpoolController()
+
+
+def one_blas_thread():
+    """A context in which BLAS libraries run on one thread.
+
+    Examples
+    --------
+    >>> from sklearn_simple._compat import one_blas_thread
+    >>> with one_blas_thread():
+    ...     pass
+    """
+    return _threadpools().limit(limits=1, user_api="blas")
