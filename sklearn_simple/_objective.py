@@ -234,9 +234,9 @@ class Objective:
                 raw = _times(block, coef) + intercept
             rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
             w, y_rows = weight[rows], Y[rows, :]
-            loss_x += float(w @ sum_along(xp, loss.value(y_rows, rx, xp), axis=1))
+            loss_x += _weighted_loss(xp, loss, w, y_rows, rx)
             if not same and lookahead_loss:
-                loss_y += float(w @ sum_along(xp, loss.value(y_rows, ry, xp), axis=1))
+                loss_y += _weighted_loss(xp, loss, w, y_rows, ry)
             G = loss.derivative(y_rows, ry, xp)
             G *= w[:, None]
             XtG += dense_2d(block.T @ G)
@@ -348,7 +348,7 @@ class Objective:
         for rows, block in self._blocks():
             raw = _times(block, coef) + intercept
             w, y_rows = weight[rows], Y[rows, :]
-            loss_sum += float(w @ sum_along(xp, loss.value(y_rows, raw, xp), axis=1))
+            loss_sum += _weighted_loss(xp, loss, w, y_rows, raw)
             derivative = loss.derivative(y_rows, raw, xp)
             parts.append(derivative)
             change = derivative if memory is None else derivative - memory[rows, :]
@@ -469,6 +469,11 @@ class GramObjective:
         """``(L, start)``: the exact curvature; no iteration needed."""
         top = gram_top_eigenvalue(self.A, self.standardization.fit_intercept)
         return lipschitz(self.loss.curvature, top, self.dtype, self.xp), start
+
+
+def _weighted_loss(xp, loss, weight, Y, raw) -> float:
+    """``sum_i weight_i * sum_k loss(Y_ik, raw_ik)`` over a block of rows."""
+    return float(weight @ sum_along(xp, loss.value(Y, raw, xp), axis=1))
 
 
 def _times(block, coef):
