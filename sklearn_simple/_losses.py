@@ -3,10 +3,12 @@
 Each loss is a pure function pair of the target ``y`` and the raw score ``p``,
 applied element-wise: ``value(y, p, xp)`` and ``derivative(y, p, xp)`` (the
 derivative with respect to ``p``), in the array namespace ``xp`` of the data
-(numpy by default). The objective turns these into a gradient with respect
-to the weights. ``curvature`` bounds the second derivative, which is what the
-safe step size is built from; ``targets`` says how class labels are coded;
-``smooth`` says whether the derivative is continuous.
+(numpy by default); ``value_and_derivative`` gives both, sharing the work
+where a loss can (a pass over X needs both at the same scores). The
+objective turns these into a gradient with respect to the weights.
+``curvature`` bounds the second derivative, which is what the safe step
+size is built from; ``targets`` says how class labels are coded; ``smooth``
+says whether the derivative is continuous.
 
 Two more losses serve the classifier beyond two classes (they are chosen by
 the number of classes and the ``ordinal`` parameter, not by name):
@@ -25,12 +27,29 @@ __all__ = [
     "CumulativeLogit",
     "Hinge",
     "LogLoss",
+    "Loss",
     "Multinomial",
     "SquaredError",
 ]
 
 
-class SquaredError:
+class Loss:
+    """What every loss shares: both halves of a pass at the same scores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_simple._losses import SquaredError
+    >>> SquaredError().value_and_derivative(np.array([1.0]), np.array([3.0]))
+    (array([2.]), array([2.]))
+    """
+
+    def value_and_derivative(self, y, p, xp=np):
+        """``(value(y, p), derivative(y, p))``."""
+        return self.value(y, p, xp), self.derivative(y, p, xp)
+
+
+class SquaredError(Loss):
     """Half squared error, ``(p - y)**2 / 2``; derivative ``p - y``.
 
     Examples
@@ -55,7 +74,7 @@ class SquaredError:
         return p - y
 
 
-class LogLoss:
+class LogLoss(Loss):
     """Logistic loss for targets in ``{0, 1}``: ``log(1 + exp(p)) - y * p``.
 
     Its derivative is ``expit(p) - y`` and its second derivative is at most 1/4.
@@ -83,7 +102,7 @@ class LogLoss:
         return sigmoid(xp, p) - y
 
 
-class Hinge:
+class Hinge(Loss):
     """Hinge loss for targets in ``{-1, +1}``: ``max(0, 1 - y * p)``.
 
     It is not differentiable at the margin ``y * p = 1``; ``derivative`` returns
@@ -115,7 +134,7 @@ class Hinge:
         return xp.where(y * p < 1.0, -y, zero_like(xp, y))
 
 
-class Multinomial:
+class Multinomial(Loss):
     """Softmax cross-entropy for one-hot rows ``y``: ``logsumexp(p) - y . p``.
 
     The loss of a row of ``K`` scores, returned as a column (shape ``(n,
@@ -146,24 +165,26 @@ class Multinomial:
     def value(self, y, p, xp=np):
         if isinstance(p, float):  # the all-zero model of null_loss
             p = xp.full_like(y, p)
-        top = xp.max(p, axis=1, keepdims=True)
-        # Shifted by the row's largest score: exp never overflows.
-        e = _exp(xp, p - top)
-        log_total = top + xp.log(xp.sum(e, axis=1, keepdims=True))
-        # y is one-hot: y . p picks the score of the row's class.
-        e = _product_into(xp, e, y, p)
-        return log_total - xp.sum(e, axis=1, keepdims=True)
+        return self.value_and_derivative(y, p, xp)[0]
 
     def derivative(self, y, p, xp=np):
-        e = _exp(xp, p - xp.max(p, axis=1, keepdims=True))
+        return self.value_and_derivative(y, p, xp)[1]
+
+    def value_and_derivative(self, y, p, xp=np):
+        # One exp for both halves: it is most of the cost of a pass over X.
+        top, e = _shifted(xp, p)
+        e = _exp(xp, e)
+        total = _row_sums(xp, e)
+        # y is one-hot: y . p picks the score of the row's class.
+        value = top + xp.log(total) - _row_dots(xp, y, p)
         if xp is np:  # in place: n_samples x n_classes temporaries add up
-            e /= e.sum(axis=1, keepdims=True)
+            e /= total
             e -= y
-            return e
-        return e / xp.sum(e, axis=1, keepdims=True) - y
+            return value, e
+        return value, e / total - y
 
 
-class CumulativeLogit:
+class CumulativeLogit(Loss):
     """Log loss of the score against one threshold, counted only where it binds.
 
     For the proportional-odds model (see ``_ordinal``) the raw score of
@@ -212,6 +233,31 @@ def _exp(xp, a):
     return np.exp(a, out=a) if xp is np else xp.exp(a)
 
 
-def _product_into(xp, out, a, b):
-    """``a * b``, written into the no longer needed ``out`` for numpy."""
-    return np.multiply(a, b, out=out) if xp is np else a * b
+def _shifted(xp, p):
+    """``(shift, p - shift)`` per row, with ``exp(p - shift)`` finite and not all 0.
+
+    The shift is the row's largest score. On numpy, the row's mean is tried
+    first: numpy's reductions along a short row cost several times a matrix
+    product, and exp is as safe if no score is far above its row's mean.
+    """
+    if xp is np:
+        shift = _row_sums(np, p) / p.shape[1]
+        shifted = p - shift
+        if shifted.size and shifted.max() < np.log(np.finfo(p.dtype).max) / 2:
+            return shift, shifted
+    shift = xp.max(p, axis=1, keepdims=True)
+    return shift, p - shift
+
+
+def _row_sums(xp, a):
+    """Sums along the rows, as a column (on numpy a product: it is faster)."""
+    if xp is np:
+        return (a @ np.ones(a.shape[1], dtype=a.dtype))[:, None]
+    return xp.sum(a, axis=1, keepdims=True)
+
+
+def _row_dots(xp, a, b):
+    """``sum(a * b)`` along the rows, as a column."""
+    if xp is np:
+        return np.einsum("ij,ij->i", a, b)[:, None]
+    return xp.sum(a * b, axis=1, keepdims=True)

@@ -234,17 +234,21 @@ class Objective:
                 raw = _times(block, coef) + intercept
             rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
             w, y_rows = weight[rows], Y[rows, :]
-            loss_x += _weighted_loss(xp, loss, w, y_rows, rx)
-            if not same and lookahead_loss:
-                loss_y += _weighted_loss(xp, loss, w, y_rows, ry)
-            G = loss.derivative(y_rows, ry, xp)
+            if same or lookahead_loss:
+                values, G = loss.value_and_derivative(y_rows, ry, xp)
+                loss_y += _weighted_sum(xp, w, values)
+            else:
+                G = loss.derivative(y_rows, ry, xp)
+            if not same:
+                loss_x += _weighted_sum(xp, w, loss.value(y_rows, rx, xp))
             G *= w[:, None]
-            XtG += dense_2d(block.T @ G)
+            XtG += _transposed_times(block, G)
             g_sum += sum_along(xp, G, axis=0)
         record_passes(self._pass_fraction)
         gradient = self._assemble(XtG, g_sum, weights.dtype)
-        ahead = loss_x if same else (loss_y if lookahead_loss else None)
-        return Evaluation(loss_x, ahead, gradient)
+        if same:
+            return Evaluation(loss_y, loss_y, gradient)
+        return Evaluation(loss_x, loss_y if lookahead_loss else None, gradient)
 
     def _sparse_scores(self, weights, coef, intercept, extrapolated_from):
         """Raw scores of ``weights`` and of the lookahead (the columns of
@@ -348,12 +352,12 @@ class Objective:
         for rows, block in self._blocks():
             raw = _times(block, coef) + intercept
             w, y_rows = weight[rows], Y[rows, :]
-            loss_sum += _weighted_loss(xp, loss, w, y_rows, raw)
-            derivative = loss.derivative(y_rows, raw, xp)
+            values, derivative = loss.value_and_derivative(y_rows, raw, xp)
+            loss_sum += _weighted_sum(xp, w, values)
             parts.append(derivative)
             change = derivative if memory is None else derivative - memory[rows, :]
             G = change * w[:, None]
-            XtG += dense_2d(block.T @ G)
+            XtG += _transposed_times(block, G)
             g_sum += sum_along(xp, G, axis=0)
         record_passes(self._pass_fraction)
         derivatives = parts[0] if len(parts) == 1 else concat(xp, parts, axis=0)
@@ -471,9 +475,21 @@ class GramObjective:
         return lipschitz(self.loss.curvature, top, self.dtype, self.xp), start
 
 
-def _weighted_loss(xp, loss, weight, Y, raw) -> float:
-    """``sum_i weight_i * sum_k loss(Y_ik, raw_ik)`` over a block of rows."""
-    return float(weight @ sum_along(xp, loss.value(Y, raw, xp), axis=1))
+def _weighted_sum(xp, weight, values) -> float:
+    """``sum_i weight_i * sum_k values_ik``: a block's weighted loss."""
+    return float(weight @ sum_along(xp, values, axis=1))
+
+
+def _transposed_times(block, G):
+    """``block.T @ G``: the gradient's share of a block of rows.
+
+    For a dense block it is taken as ``(G.T @ block).T``: BLAS is faster with
+    the rows as the inner dimension (18 ms against 30 ms for 1e5 x 100 rows
+    and 20 columns of G, measured with one thread; the same for one column).
+    """
+    if sp.issparse(block):
+        return dense_2d(block.T @ G)
+    return (G.T @ block).T
 
 
 def _times(block, coef):

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp, softmax
 
-from sklearn_simple._losses import LOSSES
+from sklearn_simple._losses import LOSSES, Multinomial
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
@@ -47,3 +48,22 @@ def test_loss_keeps_float32(name):
     p = np.zeros(3, dtype=np.float32)
     assert loss.value(y, p).dtype == np.float32
     assert loss.derivative(y, p).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("spread", [3.0, 1e4])
+def test_multinomial_matches_scipy_softmax_at_ordinary_and_extreme_scores(
+    dtype, spread
+):
+    # 1e4: scores far above their row's mean, where exp would overflow
+    # without the shift by the row's largest score.
+    rng = np.random.RandomState(0)
+    p = (rng.normal(size=(50, 4)) * spread).astype(dtype)
+    y = np.eye(4, dtype=dtype)[rng.randint(4, size=50)]
+    value, derivative = Multinomial().value_and_derivative(y, p)
+    p64 = p.astype(np.float64)
+    expected = logsumexp(p64, axis=1) - np.sum(y * p64, axis=1)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    assert value.dtype == derivative.dtype == dtype
+    np.testing.assert_allclose(value[:, 0], expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(derivative, softmax(p64, axis=1) - y, atol=tol)
