@@ -54,7 +54,7 @@ from ._loop import (
 )
 from ._losses import ALL_LOSSES
 from ._objective import GramObjective, L2Penalty, Objective
-from ._optimizers import OPTIMIZERS
+from ._optimizers import OPTIMIZERS, optimizer_for
 from ._prediction import LinearPredictor
 from ._rows import take_rows
 from ._solver import SolverState, initial_eigenvector, safe_curvature
@@ -140,7 +140,7 @@ class LinearModelBase(
 
     _parameter_constraints: ClassVar[dict] = {
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "optimizer": [StrOptions({"auto", *OPTIMIZERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -220,7 +220,7 @@ class LinearModelBase(
             with one_blas_thread():
                 outcome = train(
                     objective,
-                    OPTIMIZERS[self.optimizer](),
+                    optimizer_for(self.optimizer, objective.loss),
                     state,
                     settings,
                     rows=rows,

@@ -102,8 +102,11 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         data; 1.0 converges in full batch and, for the log loss, in
         mini-batches (the hinge loss is not smooth: no promise there). See
         :class:`SimpleRegressor`.
-    optimizer : {"nesterov", "gd", "linesearch"}, default="nesterov"
-        See :class:`SimpleRegressor`. ``"linesearch"`` pays off for the log loss.
+    optimizer : {"auto", "nesterov", "gd", "linesearch"}, default="auto"
+        See :class:`SimpleRegressor`. ``"auto"`` is ``"linesearch"`` for the
+        multinomial log loss (more than two classes, not ordinal), whose safe
+        step is many times too small near the optimum, and ``"nesterov"``
+        otherwise.
     alpha : float, default=1e-4
         L2 penalty on the coefficients; the default keeps separable data from
         driving the weights to infinity.
@@ -216,7 +219,7 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         class_weight=None,
         ordinal=False,
         learning_rate=1.0,
-        optimizer="nesterov",
+        optimizer="auto",
         alpha=1e-4,
         fit_intercept=True,
         max_iter=1000,

@@ -18,7 +18,7 @@ optimizers never need to know the scale of the data.
 
 import math
 
-__all__ = ["OPTIMIZERS", "GradientDescent", "LineSearch", "Nesterov"]
+__all__ = ["OPTIMIZERS", "GradientDescent", "LineSearch", "Nesterov", "optimizer_for"]
 
 # Mini-batch steps take no momentum. Their gradients are noisy, and momentum
 # amplifies the noise: a constant 0.9 diverged at a batch of 1 row and
@@ -109,3 +109,29 @@ class LineSearch(Nesterov):
 OPTIMIZERS = {
     optimizer.name: optimizer for optimizer in (GradientDescent, Nesterov, LineSearch)
 }
+
+
+def optimizer_for(name: str, loss):
+    """The optimizer called ``name``, with ``"auto"`` chosen for ``loss``.
+
+    ``"auto"`` is a line search for the multinomial log loss and Nesterov
+    otherwise. The safe step of the multinomial is built on a curvature of
+    1/2, reached only where a row's probability is split between two
+    classes; with many classes near the optimum the curvature is several
+    times smaller, and a step adapted to it converges in far fewer epochs
+    (20 classes at 1e5 x 100: 11 epochs against 18, with a gap to the
+    optimum of 3e-6 against 3e-4). For two classes the bound is nearer the
+    truth, and the trial steps of a line search cost more than they save.
+
+    Examples
+    --------
+    >>> from sklearn_simple._losses import LogLoss, Multinomial
+    >>> from sklearn_simple._optimizers import optimizer_for
+    >>> optimizer_for("auto", Multinomial()).name
+    'linesearch'
+    >>> optimizer_for("auto", LogLoss()).name
+    'nesterov'
+    """
+    if name == "auto":
+        name = "linesearch" if loss.name == "multinomial" else "nesterov"
+    return OPTIMIZERS[name]()

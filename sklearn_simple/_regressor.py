@@ -41,11 +41,13 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
         usually do in full batch; larger values diverge and raise
         :class:`DivergenceError`.
         The absolute step is stored in ``step_size_``.
-    optimizer : {"nesterov", "gd", "linesearch"}, default="nesterov"
+    optimizer : {"nesterov", "gd", "linesearch", "auto"}, default="nesterov"
         ``"gd"``: plain gradient descent, the textbook loop. ``"nesterov"``:
         accelerated gradient with adaptive restart (far fewer epochs).
         ``"linesearch"``: Nesterov with a backtracking line search that adapts
-        the step size, starting from ``learning_rate``.
+        the step size, starting from ``learning_rate``. ``"auto"`` is
+        ``"nesterov"`` here, whose safe step is exact for the squared error
+        (see :class:`ThresholdClassifier` for where it is not).
     alpha : float, default=0.0
         L2 penalty on the coefficients (not on the intercept).
     fit_intercept : bool, default=True

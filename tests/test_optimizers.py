@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_regression
+from sklearn.datasets import make_classification, make_regression
 
 from sklearn_simple import SimpleRegressor, ThresholdClassifier
 from sklearn_simple._optimizers import (
@@ -74,3 +74,24 @@ def test_acceleration_needs_fewer_epochs_than_gradient_descent():
         X, y
     )
     assert nesterov.n_iter_ < gd.n_iter_ / 2
+
+
+@pytest.mark.parametrize(
+    ("n_classes", "ordinal", "chosen"),
+    [(3, False, "linesearch"), (2, False, "nesterov"), (3, True, "nesterov")],
+)
+def test_auto_is_a_line_search_for_the_multinomial_only(n_classes, ordinal, chosen):
+    X, y = make_classification(
+        300, 6, n_informative=4, n_classes=n_classes, random_state=0
+    )
+    auto = ThresholdClassifier(ordinal=ordinal).fit(X, y)
+    named = ThresholdClassifier(ordinal=ordinal, optimizer=chosen).fit(X, y)
+    assert auto.n_iter_ == named.n_iter_
+    np.testing.assert_array_equal(auto.coef_, named.coef_)
+
+
+def test_auto_is_nesterov_for_the_regressor():
+    X, y = make_regression(200, 5, noise=1.0, random_state=0)
+    auto = SimpleRegressor(optimizer="auto").fit(X, y)
+    nesterov = SimpleRegressor(optimizer="nesterov").fit(X, y)
+    np.testing.assert_array_equal(auto.coef_, nesterov.coef_)
