@@ -258,14 +258,21 @@ class Objective:
         solver never writes into a weights array, it makes new ones.
         """
         k = weights.shape[1]
+        extrapolating = coef.shape[1] > k
+        previous, beta = extrapolated_from or (None, 0.0)
+        # Recalled before the new scores are remembered, which makes them the
+        # most recent and keeps them among the two remembered: the next trial
+        # of a line search extrapolates from them again.
+        if previous is None or not extrapolating:
+            earlier = None
+        else:
+            earlier = self._recall(previous)
         scores = self._recall(weights)
         if scores is None:
             scores = sparse_times_dense(self.X, coef[:, :k]) + intercept[:k]
         self._remember(weights, scores)
-        if coef.shape[1] == k:
+        if not extrapolating:
             return scores
-        previous, beta = extrapolated_from or (None, 0.0)
-        earlier = None if previous is None else self._recall(previous)
         if earlier is None:
             ahead = sparse_times_dense(self.X, coef[:, k:]) + intercept[k:]
         else:

@@ -1,5 +1,7 @@
 """The objective on implicitly standardized data equals the explicit one."""
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -206,3 +208,23 @@ def test_a_hint_about_unknown_previous_weights_is_not_trusted():
     hinted = obj.evaluate(weights, lookahead, extrapolated_from=(rng.randn(6, 2), 9.0))
     computed = obj.evaluate(weights, lookahead)
     assert hinted.lookahead_loss == pytest.approx(computed.lookahead_loss, rel=1e-12)
+
+
+def test_sparse_steps_compute_one_product_of_scores_each(monkeypatch):
+    # A chain of extrapolated steps, as the solver makes them: each step's
+    # lookahead is combined from the scores of the two last weights, so only
+    # the new weights' scores are a product with X.
+    obj, rng = _problem(sparse=True, loss="log_loss")
+    products = []
+
+    def counted(X, W):
+        products.append(W.shape)
+        return _rows.sparse_times_dense(X, W)
+
+    monkeypatch.setattr("sklearn_simple._objective.sparse_times_dense", counted)
+    chain = [rng.randn(6, 2) for _ in range(6)]
+    obj.evaluate(chain[0])
+    for previous, weights in itertools.pairwise(chain):
+        lookahead = weights + 0.5 * (weights - previous)
+        obj.evaluate(weights, lookahead, extrapolated_from=(previous, 0.5))
+    assert len(products) == len(chain)
