@@ -90,6 +90,7 @@ class L2Penalty:
         self.alpha = alpha
         self.scale = scale
         self._xp = namespace_of(scale)[0]
+        self._shrinks = (None, None)  # (step, its factors) of the last prox
 
     def value(self, weights) -> float:
         if self.alpha == 0:
@@ -107,11 +108,20 @@ class L2Penalty:
         """
         if self.alpha == 0:
             return weights
-        xp = self._xp
-        shrink = 1.0 / (1.0 + step * self.alpha / self.scale**2)
-        one = xp.ones_like(shrink[:1])  # the intercept is not penalised
-        shrink = astype(xp, concat(xp, [shrink, one], axis=0), weights.dtype)
-        return weights * shrink[:, None]
+        return weights * self._shrink(step, weights.dtype)[:, None]
+
+    def _shrink(self, step: float, dtype):
+        # One factor per feature, computed once per step size: the step
+        # changes rarely (never without a line search), and on hashed
+        # features each vector is as long as 2**20 columns.
+        known, shrink = self._shrinks
+        if known != (step, dtype):
+            xp = self._xp
+            shrink = 1.0 / (1.0 + step * self.alpha / self.scale**2)
+            one = xp.ones_like(shrink[:1])  # the intercept is not penalised
+            shrink = astype(xp, concat(xp, [shrink, one], axis=0), dtype)
+            self._shrinks = ((step, dtype), shrink)
+        return shrink
 
 
 class Objective:
@@ -218,9 +228,10 @@ class Objective:
         xp = self.xp
         k = weights.shape[1]
         same = lookahead is None or lookahead is weights
-        both = weights if same else concat(xp, [weights, lookahead], 1)
-        coef, intercept = self.standardization.unstandardize(both)
         X, Y, weight, loss = self.X, self.Y, self._weight, self.loss
+        if not sp.issparse(X):
+            both = weights if same else concat(xp, [weights, lookahead], 1)
+            coef, intercept = self.standardization.unstandardize(both)
         # Losses are summed as Python floats (float64), one read-back per
         # block: blocks are few on a GPU, and a float is cheaper than a 0-d
         # array for the many small blocks of numpy and of mini-batches.
@@ -229,7 +240,8 @@ class Objective:
         g_sum = zeros(xp, k, self._acc, self.device)
         for rows, block in self._blocks():
             if sp.issparse(block):  # the whole of a sparse X: one block
-                raw = self._sparse_scores(weights, coef, intercept, extrapolated_from)
+                ahead = None if same else lookahead
+                raw = self._sparse_scores(weights, ahead, extrapolated_from)
             else:
                 raw = _times(block, coef) + intercept
             rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
@@ -250,34 +262,38 @@ class Objective:
             return Evaluation(loss_y, loss_y, gradient)
         return Evaluation(loss_x, loss_y if lookahead_loss else None, gradient)
 
-    def _sparse_scores(self, weights, coef, intercept, extrapolated_from):
-        """Raw scores of ``weights`` and of the lookahead (the columns of
-        ``coef`` beyond those of ``weights``), reusing remembered scores.
+    def _sparse_scores(self, weights, lookahead, extrapolated_from):
+        """Raw scores of ``weights``, and of ``lookahead`` unless it is None
+        (as columns after them), reusing remembered scores.
 
         Scores are remembered by the identity of the weights array: the
         solver never writes into a weights array, it makes new ones.
         """
-        k = weights.shape[1]
-        extrapolating = coef.shape[1] > k
         previous, beta = extrapolated_from or (None, 0.0)
         # Recalled before the new scores are remembered, which makes them the
         # most recent and keeps them among the two remembered: the next trial
         # of a line search extrapolates from them again.
-        if previous is None or not extrapolating:
+        if previous is None or lookahead is None:
             earlier = None
         else:
             earlier = self._recall(previous)
         scores = self._recall(weights)
         if scores is None:
-            scores = sparse_times_dense(self.X, coef[:, :k]) + intercept[:k]
+            scores = self._sparse_product(weights)
         self._remember(weights, scores)
-        if not extrapolating:
+        if lookahead is None:
             return scores
         if earlier is None:
-            ahead = sparse_times_dense(self.X, coef[:, k:]) + intercept[k:]
+            ahead = self._sparse_product(lookahead)
         else:
             ahead = (1 + beta) * scores - beta * earlier
         return np.concatenate([scores, ahead], axis=1)
+
+    def _sparse_product(self, weights):
+        # Only weights whose scores are computed are unstandardized: on hashed
+        # features each coef is as long as 2**20 columns.
+        coef, intercept = self.standardization.unstandardize(weights)
+        return sparse_times_dense(self.X, coef) + intercept
 
     def _recall(self, weights):
         for i, (known, scores) in enumerate(self._memory):
@@ -300,9 +316,12 @@ class Objective:
         """
         xp, std = self.xp, self.standardization
         if xp is np:
-            # In place, without temporaries: mini-batches assemble per batch.
+            # In place, with one temporary (mini-batches assemble per batch):
+            # XtG is the caller's scratch, in the accumulation dtype.
+            XtG -= std.mean[:, None] * g_sum
+            XtG /= std.scale[:, None]
             grad = np.empty((XtG.shape[0] + 1, XtG.shape[1]), dtype=dtype)
-            grad[:-1] = (XtG - std.mean[:, None] * g_sum) / std.scale[:, None]
+            grad[:-1] = XtG
             grad[:-1][std.constant] = 0.0
             grad[-1] = g_sum if std.fit_intercept else 0.0
             return grad
