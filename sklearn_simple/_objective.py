@@ -97,6 +97,8 @@ class L2Penalty:
             # Not 0 * ||coef||**2, which is NaN once the coefficients overflow.
             return 0.0
         coef = weights[:-1, :] / self.scale[:, None]
+        if self._xp is np:  # without a second temporary as long as coef
+            return 0.5 * self.alpha * float(np.vdot(coef, coef))
         return 0.5 * self.alpha * float(self._xp.sum(coef * coef))
 
     def prox(self, weights, step: float):
