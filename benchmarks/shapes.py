@@ -18,6 +18,7 @@ squared error / 2 + ALPHA / 2 ||w||^2 (``Ridge(alpha=ALPHA * n)``).
 import argparse
 import fnmatch
 import gc
+import importlib.util
 import json
 import sys
 import time
@@ -312,6 +313,8 @@ def report(results: dict) -> str:
         "is faster. Gaps are to the best objective of every model and of an "
         "L-BFGS-B reference (classification), or to Ridge's R² (regression).",
         "",
+        f"![ours / peer fit time per shape]({_stem(meta['quick'])}.png)",
+        "",
         "| case | model | fit (s) | iterations | ours / this peer | quality | gap | "
         "passes | memory / X |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -338,6 +341,39 @@ def report(results: dict) -> str:
                 f"{quality_} | {'' if gap is None else f'{gap:.1e}'} | | |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _stem(quick: bool) -> str:
+    return "shapes-quick" if quick else "shapes"
+
+
+def plot(results: dict, path: Path) -> None:
+    """Ours / peer fit time per case, a bar per peer, on a log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = [
+        (f"{record['name']}\n/ {peer}", ratio)
+        for record in results["cases"]
+        for ours in record["models"]
+        if ours["ours"] and ours["error"] is None
+        for peer, ratio in ours["time_ratio"].items()
+    ]
+    fig, ax = plt.subplots(figsize=(8, 0.42 * len(bars) + 1.2), layout="constrained")
+    labels, ratios = zip(*reversed(bars), strict=True)
+    ax.barh(labels, ratios, color=["C2" if r <= 1 else "C3" for r in ratios])
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set(
+        xscale="log",
+        xlabel="ours / peer fit time (below 1: ours is faster)",
+        title="Fit time per shape, against each peer in the same run",
+    )
+    ax.tick_params(axis="y", labelsize=7)
+    ax.grid(True, axis="x", which="both", alpha=0.3)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -375,10 +411,15 @@ def main(argv: list[str] | None = None) -> int:
     results["meta"]["wall_time_s"] = round(time.perf_counter() - start, 1)
     results["meta"]["load_average_at_end"] = load_average()
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = "shapes-quick" if args.quick else "shapes"
+    stem = _stem(args.quick)
     (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1))
     (args.out / f"{stem}.md").write_text(report(results))
-    print(f"{results['meta']['wall_time_s']} s; wrote {args.out / stem}.json and .md")
+    wall = results["meta"]["wall_time_s"]
+    print(f"{wall} s; wrote {args.out / stem}.json and .md")
+    if importlib.util.find_spec("matplotlib") is None:
+        print("No plot: matplotlib is in the bench extra.")
+    else:
+        plot(results, args.out / f"{stem}.png")
     return 0
 
 

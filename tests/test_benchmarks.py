@@ -4,6 +4,7 @@ Only that it works is tested, never how fast anything is: timings on a shared
 CI machine mean nothing.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -147,6 +148,8 @@ def test_shapes_quick_run_compares_ours_with_every_peer(tmp_path):
     _run_quick("shapes.py", tmp_path)
     results = json.loads((tmp_path / "shapes-quick.json").read_text())
     report = (tmp_path / "shapes-quick.md").read_text()
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert (tmp_path / "shapes-quick.png").stat().st_size > 0
     assert len(results["cases"]) == 8
     for case in results["cases"]:
         ours = next(m for m in case["models"] if m["ours"])
