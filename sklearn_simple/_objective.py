@@ -230,43 +230,64 @@ class Objective:
         xp = self.xp
         k = weights.shape[1]
         same = lookahead is None or lookahead is weights
-        X, Y, weight, loss = self.X, self.Y, self._weight, self.loss
-        if not sp.issparse(X):
-            both = weights if same else concat(xp, [weights, lookahead], 1)
-            coef, intercept = self.standardization.unstandardize(both)
+        X = self.X
         # Losses are summed as Python floats (float64), one read-back per
         # block: blocks are few on a GPU, and a float is cheaper than a 0-d
         # array for the many small blocks of numpy and of mini-batches.
         loss_x = loss_y = 0.0
-        XtG = zeros(xp, (X.shape[1], k), self._acc, self.device)
         g_sum = zeros(xp, k, self._acc, self.device)
-        for rows, block in self._blocks():
-            if sp.issparse(block):  # the whole of a sparse X: one block
-                ahead = None if same else lookahead
-                raw = self._sparse_scores(weights, ahead, extrapolated_from)
-            else:
-                raw = _times(block, coef) + intercept
-            rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
-            w, y_rows = weight[rows], Y[rows, :]
-            if same or lookahead_loss:
-                values, G = loss.value_and_derivative(y_rows, ry, xp)
-                loss_y += _weighted_sum(xp, w, values)
-            else:
-                G = loss.derivative(y_rows, ry, xp)
-            if not same:
-                loss_x += _weighted_sum(xp, w, loss.value(y_rows, rx, xp))
-            G *= w[:, None]
-            XtG += _transposed_times(block, G)
-            g_sum += sum_along(xp, G, axis=0)
+        if sp.issparse(X):
+            # The products take the whole matrix; the loss is taken in
+            # cache-sized chunks of rows, whose temporaries stay small.
+            ahead = None if same else lookahead
+            RX, RY = self._sparse_scores(weights, ahead, extrapolated_from)
+            G = np.empty_like(RY)
+            for rows in row_blocks(X.shape[0], k, SCRATCH_ELEMENTS):
+                parts = self._compare(rows, RX[rows], RY[rows], same, lookahead_loss)
+                loss_x, loss_y = loss_x + parts[0], loss_y + parts[1]
+                G[rows] = parts[2]
+                g_sum += sum_along(xp, parts[2], axis=0)
+            XtG = _transposed_times(X, G).astype(self._acc, copy=False)
+        else:
+            both = weights if same else concat(xp, [weights, lookahead], 1)
+            coef, intercept = self.standardization.unstandardize(both)
+            XtG = zeros(xp, (X.shape[1], k), self._acc, self.device)
+            for rows, block in self._blocks():
+                raw = block @ coef + intercept
+                rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
+                parts = self._compare(rows, rx, ry, same, lookahead_loss)
+                loss_x, loss_y = loss_x + parts[0], loss_y + parts[1]
+                XtG += _transposed_times(block, parts[2])
+                g_sum += sum_along(xp, parts[2], axis=0)
         record_passes(self._pass_fraction)
         gradient = self._assemble(XtG, g_sum, weights.dtype)
+        ahead = loss_y if same or lookahead_loss else None
+        return Evaluation(loss_x, ahead, gradient)
+
+    def _compare(self, rows, rx, ry, same, lookahead_loss):
+        """``(loss at rx, loss at ry, weighted derivative at ry)`` of ``rows``.
+
+        The losses are weighted sums; the loss at ``ry`` is 0.0 unless
+        ``same`` (then both are the same) or ``lookahead_loss``.
+        """
+        xp, loss = self.xp, self.loss
+        w, y_rows = self._weight[rows], self.Y[rows, :]
+        loss_y = 0.0
+        if same or lookahead_loss:
+            values, G = loss.value_and_derivative(y_rows, ry, xp)
+            loss_y = _weighted_sum(xp, w, values)
+        else:
+            G = loss.derivative(y_rows, ry, xp)
         if same:
-            return Evaluation(loss_y, loss_y, gradient)
-        return Evaluation(loss_x, loss_y if lookahead_loss else None, gradient)
+            loss_x = loss_y
+        else:
+            loss_x = _weighted_sum(xp, w, loss.value(y_rows, rx, xp))
+        G *= w[:, None]
+        return loss_x, loss_y, G
 
     def _sparse_scores(self, weights, lookahead, extrapolated_from):
-        """Raw scores of ``weights``, and of ``lookahead`` unless it is None
-        (as columns after them), reusing remembered scores.
+        """Raw scores of ``weights`` and of ``lookahead`` (the same array when
+        it is None), reusing remembered scores.
 
         Scores are remembered by the identity of the weights array: the
         solver never writes into a weights array, it makes new ones.
@@ -284,12 +305,10 @@ class Objective:
             scores = self._sparse_product(weights)
         self._remember(weights, scores)
         if lookahead is None:
-            return scores
+            return scores, scores
         if earlier is None:
-            ahead = self._sparse_product(lookahead)
-        else:
-            ahead = (1 + beta) * scores - beta * earlier
-        return np.concatenate([scores, ahead], axis=1)
+            return scores, self._sparse_product(lookahead)
+        return scores, (1 + beta) * scores - beta * earlier
 
     def _sparse_product(self, weights):
         # Only weights whose scores are computed are unstandardized: on hashed
