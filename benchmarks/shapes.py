@@ -298,7 +298,7 @@ def _summary(entry: dict) -> str:
     )
 
 
-def report(results: dict) -> str:
+def report(results: dict, image: str | None = None) -> str:
     """A markdown table per case: time, ratio of ours to each peer, quality."""
     meta = results["meta"]
     lines = [
@@ -313,8 +313,7 @@ def report(results: dict) -> str:
         "is faster. Gaps are to the best objective of every model and of an "
         "L-BFGS-B reference (classification), or to Ridge's R² (regression).",
         "",
-        f"![ours / peer fit time per shape]({_stem(meta['quick'])}.png)",
-        "",
+        *([f"![ours / peer fit time per shape]({image})", ""] if image else []),
         "| case | model | fit (s) | iterations | ours / this peer | quality | gap | "
         "passes | memory / X |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -343,12 +342,15 @@ def report(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _stem(quick: bool) -> str:
-    return "shapes-quick" if quick else "shapes"
+def plot(results: dict, path: Path) -> str | None:
+    """Ours / peer fit time per case, a bar per peer, on a log scale.
 
-
-def plot(results: dict, path: Path) -> None:
-    """Ours / peer fit time per case, a bar per peer, on a log scale."""
+    Returns the image's file name, or None when there was nothing to draw
+    or no matplotlib (the bench extra) to draw it.
+    """
+    if importlib.util.find_spec("matplotlib") is None:
+        print("No plot: matplotlib is in the bench extra.")
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
@@ -361,6 +363,8 @@ def plot(results: dict, path: Path) -> None:
         if ours["ours"] and ours["error"] is None
         for peer, ratio in ours["time_ratio"].items()
     ]
+    if not bars:
+        return None
     fig, ax = plt.subplots(figsize=(8, 0.42 * len(bars) + 1.2), layout="constrained")
     labels, ratios = zip(*reversed(bars), strict=True)
     ax.barh(labels, ratios, color=["C2" if r <= 1 else "C3" for r in ratios])
@@ -374,6 +378,7 @@ def plot(results: dict, path: Path) -> None:
     ax.grid(True, axis="x", which="both", alpha=0.3)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return path.name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -411,15 +416,12 @@ def main(argv: list[str] | None = None) -> int:
     results["meta"]["wall_time_s"] = round(time.perf_counter() - start, 1)
     results["meta"]["load_average_at_end"] = load_average()
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = _stem(args.quick)
+    stem = "shapes-quick" if args.quick else "shapes"
     (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1))
-    (args.out / f"{stem}.md").write_text(report(results))
+    image = plot(results, args.out / f"{stem}.png")
+    (args.out / f"{stem}.md").write_text(report(results, image))
     wall = results["meta"]["wall_time_s"]
-    print(f"{wall} s; wrote {args.out / stem}.json and .md")
-    if importlib.util.find_spec("matplotlib") is None:
-        print("No plot: matplotlib is in the bench extra.")
-    else:
-        plot(results, args.out / f"{stem}.png")
+    print(f"{wall} s; wrote {args.out / stem}.json, .md{' and .png' if image else ''}")
     return 0
 
 

@@ -102,5 +102,7 @@ fig.tight_layout()
 # estimator trains on standardized features whatever their units. With
 # correlated features plain gradient descent needs hundreds of epochs, while
 # Nesterov's momentum, and the line search on top of it, need about a tenth
-# as many. The default optimizer is therefore ``"nesterov"``; ``"gd"`` is there to
-# show the textbook loop.
+# as many. The regressor's default optimizer is therefore ``"nesterov"``
+# (the classifier's, ``"auto"``, picks it too, except for more than two
+# classes, where it picks the line search); ``"gd"`` is there to show the
+# textbook loop.

@@ -220,7 +220,7 @@ class LinearModelBase(
             with one_blas_thread():
                 outcome = train(
                     objective,
-                    optimizer_for(self.optimizer, objective.loss),
+                    optimizer_for(self.optimizer, objective.loss, stream=incremental),
                     state,
                     settings,
                     rows=rows,

@@ -101,12 +101,15 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         Step size as a multiple of the safe step ``1 / L`` of the standardized
         data; 1.0 converges in full batch and, for the log loss, in
         mini-batches (the hinge loss is not smooth: no promise there). See
-        :class:`SimpleRegressor`.
+        :class:`SimpleRegressor`. With a line search (the default
+        ``optimizer`` for more than two classes, not ordinal, in ``fit``) it
+        is only the first step tried; ``step_size_`` is where the search
+        ended.
     optimizer : {"auto", "nesterov", "gd", "linesearch"}, default="auto"
         See :class:`SimpleRegressor`. ``"auto"`` is ``"linesearch"`` for the
         multinomial log loss (more than two classes, not ordinal), whose safe
-        step is many times too small near the optimum, and ``"nesterov"``
-        otherwise.
+        step is many times too small near the optimum, except in
+        :meth:`partial_fit`, and ``"nesterov"`` otherwise.
     alpha : float, default=1e-4
         L2 penalty on the coefficients; the default keeps separable data from
         driving the weights to infinity.

@@ -98,7 +98,7 @@ class LogLoss(Loss):
         return _softplus(xp, p, _exp_minus_abs(xp, p)) - y * p
 
     def derivative(self, y, p, xp=np):
-        return sigmoid(xp, p) - y
+        return _sigmoid(xp, p, _exp_minus_abs(xp, p)) - y
 
     def value_and_derivative(self, y, p, xp=np):
         e = _exp_minus_abs(xp, p)  # one exp for both halves
@@ -168,23 +168,27 @@ class Multinomial(Loss):
     def value(self, y, p, xp=np):
         if isinstance(p, float):  # the all-zero model of null_loss
             p = xp.full_like(y, p)
-        return self.value_and_derivative(y, p, xp)[0]
+        return self._value_and_exp(y, p, xp)[0]
 
     def derivative(self, y, p, xp=np):
-        return self.value_and_derivative(y, p, xp)[1]
+        e = _exp(xp, _shifted(xp, p))
+        return _softmax_minus(xp, e, _row_sums(xp, e), y)
 
     def value_and_derivative(self, y, p, xp=np):
         # One exp for both halves: it is most of the cost of a pass over X.
-        top, e = _shifted(xp, p)
-        e = _exp(xp, e)
+        value, e, total = self._value_and_exp(y, p, xp)
+        return value, _softmax_minus(xp, e, total, y)
+
+    @staticmethod
+    def _value_and_exp(y, p, xp):
+        """The rows' losses, ``exp`` of their shifted scores, and its row sums."""
+        shifted = _shifted(xp, p)
+        # y is one-hot, so logsumexp(p) - y . p = log(sum(exp(p - shift))) -
+        # y . (p - shift): the shift cancels exactly instead of in rounding.
+        dots = _row_dots(xp, y, shifted)
+        e = _exp(xp, shifted)
         total = _row_sums(xp, e)
-        # y is one-hot: y . p picks the score of the row's class.
-        value = top + xp.log(total) - _row_dots(xp, y, p)
-        if xp is np:  # in place: n_samples x n_classes temporaries add up
-            e /= total
-            e -= y
-            return value, e
-        return value, e / total - y
+        return xp.log(total) - dots, e, total
 
 
 class CumulativeLogit(Loss):
@@ -258,19 +262,26 @@ def _sigmoid(xp, p, e):
 
 
 def _shifted(xp, p):
-    """``(shift, p - shift)`` per row, with ``exp(p - shift)`` finite and not all 0.
+    """``p`` minus a shift per row, with ``exp`` of it finite and not all 0.
 
     The shift is the row's largest score. On numpy, the row's mean is tried
     first: numpy's reductions along a short row cost several times a matrix
     product, and exp is as safe if no score is far above its row's mean.
     """
     if xp is np:
-        shift = _row_sums(np, p) / p.shape[1]
-        shifted = p - shift
+        shifted = p - _row_sums(np, p) / p.shape[1]
         if shifted.size and shifted.max() < np.log(np.finfo(p.dtype).max) / 2:
-            return shift, shifted
-    shift = xp.max(p, axis=1, keepdims=True)
-    return shift, p - shift
+            return shifted
+    return p - xp.max(p, axis=1, keepdims=True)
+
+
+def _softmax_minus(xp, e, total, y):
+    """``e / total - y``: the softmax's derivative, in ``e``'s memory on numpy."""
+    if xp is np:  # n_samples x n_classes temporaries add up
+        e /= total
+        e -= y
+        return e
+    return e / total - y
 
 
 def _row_sums(xp, a):

@@ -97,7 +97,9 @@ class L2Penalty:
             # Not 0 * ||coef||**2, which is NaN once the coefficients overflow.
             return 0.0
         coef = weights[:-1, :] / self.scale[:, None]
-        if self._xp is np:  # without a second temporary as long as coef
+        if self._xp is np and coef.dtype == np.float64:
+            # No second temporary as long as coef. vdot sums in the dtype of
+            # its input, precise enough only in float64.
             return 0.5 * self.alpha * float(np.vdot(coef, coef))
         return 0.5 * self.alpha * float(self._xp.sum(coef * coef))
 
@@ -185,7 +187,7 @@ class Objective:
         )
 
     def _blocks(self):
-        """``(rows, X[rows])`` for :meth:`evaluate`.
+        """``(rows, X[rows])`` for a pass over the rows.
 
         Dense numpy X in cache-sized blocks, other namespaces in large ones.
         Sparse X whole: scipy's products are as fast on the whole matrix,
@@ -239,8 +241,8 @@ class Objective:
         if sp.issparse(X):
             # The products take the whole matrix; the loss is taken in
             # cache-sized chunks of rows, whose temporaries stay small.
-            ahead = None if same else lookahead
-            RX, RY = self._sparse_scores(weights, ahead, extrapolated_from)
+            point = None if same else lookahead
+            RX, RY = self._sparse_scores(weights, point, extrapolated_from)
             G = np.empty_like(RY)
             for rows in row_blocks(X.shape[0], k, SCRATCH_ELEMENTS):
                 parts = self._compare(rows, RX[rows], RY[rows], same, lookahead_loss)

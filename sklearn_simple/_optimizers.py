@@ -111,16 +111,19 @@ OPTIMIZERS = {
 }
 
 
-def optimizer_for(name: str, loss):
+def optimizer_for(name: str, loss, *, stream: bool = False):
     """The optimizer called ``name``, with ``"auto"`` chosen for ``loss``.
 
-    ``"auto"`` is a line search for the multinomial log loss and Nesterov
-    otherwise. The safe step of the multinomial is built on a curvature of
-    1/2, reached only where a row's probability is split between two
-    classes; with many classes near the optimum the curvature is several
-    times smaller, and a step adapted to it converges in far fewer epochs
-    (20 classes at 1e5 x 100: 11 epochs against 18, with a gap to the
-    optimum of 3e-6 against 3e-4). For two classes the bound is nearer the
+    ``"auto"`` is a line search for the multinomial log loss, except on a
+    ``stream`` (``partial_fit``), whose calls keep one step size for the
+    running average of their weights, and Nesterov otherwise.
+
+    The safe step of the multinomial is built on a curvature of 1/2, reached
+    only where a row's probability is split between two classes; with many
+    classes near the optimum the curvature is several times smaller, and a
+    step adapted to it converges in far fewer epochs (20 classes at 1e5 x
+    100: 11 epochs against 18, with a gap to the optimum of 3e-6 against
+    3e-4). For two classes the bound is nearer the
     truth, and the trial steps of a line search cost more than they save.
 
     Examples
@@ -131,7 +134,10 @@ def optimizer_for(name: str, loss):
     'linesearch'
     >>> optimizer_for("auto", LogLoss()).name
     'nesterov'
+    >>> optimizer_for("auto", Multinomial(), stream=True).name
+    'nesterov'
     """
     if name == "auto":
-        name = "linesearch" if loss.name == "multinomial" else "nesterov"
+        searched = loss.name == "multinomial" and not stream
+        name = "linesearch" if searched else "nesterov"
     return OPTIMIZERS[name]()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp, softmax
 
-from sklearn_simple._losses import LOSSES, Multinomial
+from sklearn_simple._losses import ALL_LOSSES, LOSSES, Multinomial
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))
@@ -67,3 +67,32 @@ def test_multinomial_matches_scipy_softmax_at_ordinary_and_extreme_scores(
     assert value.dtype == derivative.dtype == dtype
     np.testing.assert_allclose(value[:, 0], expected, rtol=tol, atol=tol)
     np.testing.assert_allclose(derivative, softmax(p64, axis=1) - y, atol=tol)
+
+
+def _targets_and_scores(name, dtype, spread):
+    rng = np.random.RandomState(0)
+    if name == "multinomial":
+        y = np.eye(4)[rng.randint(4, size=40)]
+    elif name == "cumulative_logit":
+        y = rng.choice([-1.0, 0.0, 1.0], size=(40, 3))
+    else:
+        y = rng.choice(ALL_LOSSES[name].targets, size=(40, 1))
+    p = rng.normal(size=y.shape) * spread
+    return y.astype(dtype), p.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("spread", [3.0, 1e4])
+@pytest.mark.parametrize("name", sorted(ALL_LOSSES))
+def test_value_and_derivative_equal_the_two_halves_and_keep_the_dtype(
+    name, spread, dtype
+):
+    # The objective takes both halves at once where it needs both, and each
+    # alone elsewhere: the gradient must not depend on which was asked for.
+    loss = ALL_LOSSES[name]()
+    y, p = _targets_and_scores(name, dtype, spread)
+    value, derivative = loss.value_and_derivative(y, p)
+    assert value.dtype == derivative.dtype == dtype
+    assert np.all(np.isfinite(value)) and np.all(np.isfinite(derivative))
+    np.testing.assert_array_equal(value, loss.value(y, p))
+    np.testing.assert_array_equal(derivative, loss.derivative(y, p))

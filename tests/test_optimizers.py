@@ -95,3 +95,20 @@ def test_auto_is_nesterov_for_the_regressor():
     auto = SimpleRegressor(optimizer="auto").fit(X, y)
     nesterov = SimpleRegressor(optimizer="nesterov").fit(X, y)
     np.testing.assert_array_equal(auto.coef_, nesterov.coef_)
+
+
+def test_auto_keeps_one_step_size_on_a_stream_of_many_classes():
+    # A stream's running average needs every call to step the same size: no
+    # line search there, even where fit would use one.
+    X, y = make_classification(600, 6, n_informative=4, n_classes=3, random_state=0)
+    models = {
+        name: ThresholdClassifier(optimizer=name, random_state=0)
+        for name in ("auto", "nesterov")
+    }
+    for start in range(0, 600, 200):
+        for model in models.values():
+            model.partial_fit(
+                X[start : start + 200], y[start : start + 200], classes=[0, 1, 2]
+            )
+    assert models["auto"].step_size_ == models["nesterov"].step_size_
+    np.testing.assert_array_equal(models["auto"].coef_, models["nesterov"].coef_)
