@@ -33,6 +33,7 @@ __all__ = [
     "namespace_of",
     "ones",
     "sigmoid",
+    "sigmoid_of",
     "sum_along",
     "to_numpy",
     "zero_like",
@@ -245,5 +246,10 @@ def sigmoid(xp, p):
     """
     if xp is np:
         return expit(p)
-    e = xp.exp(-xp.abs(p))
+    return sigmoid_of(xp, p, xp.exp(-xp.abs(p)))
+
+
+def sigmoid_of(xp, p, e):
+    """:func:`sigmoid` of ``p`` from ``e = exp(-|p|)``, for a caller that
+    needs ``e`` for more (the log loss takes its value from it too)."""
     return xp.where(p >= 0, 1.0 / (1.0 + e), e / (1.0 + e))

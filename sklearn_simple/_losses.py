@@ -19,7 +19,7 @@ likelihood (see ``_ordinal``).
 
 import numpy as np
 
-from ._array_api import sigmoid, zero_like
+from ._array_api import sigmoid, sigmoid_of, zero_like
 
 __all__ = [
     "ALL_LOSSES",
@@ -98,11 +98,11 @@ class LogLoss(Loss):
         return _softplus(xp, p, _exp_minus_abs(xp, p)) - y * p
 
     def derivative(self, y, p, xp=np):
-        return _sigmoid(xp, p, _exp_minus_abs(xp, p)) - y
+        return sigmoid_of(xp, p, _exp_minus_abs(xp, p)) - y
 
     def value_and_derivative(self, y, p, xp=np):
         e = _exp_minus_abs(xp, p)  # one exp for both halves
-        return _softplus(xp, p, e) - y * p, _sigmoid(xp, p, e) - y
+        return _softplus(xp, p, e) - y * p, sigmoid_of(xp, p, e) - y
 
 
 class Hinge(Loss):
@@ -253,12 +253,6 @@ def _softplus(xp, p, e):
     its ``logaddexp`` (3.3 ms against 12 ms for 1e6 scores).
     """
     return xp.log1p(e) + xp.maximum(p, zero_like(xp, p))
-
-
-def _sigmoid(xp, p, e):
-    """``1 / (1 + exp(-p))`` from ``e = exp(-|p|)``, precise on both tails."""
-    s = 1.0 / (1.0 + e)
-    return xp.where(p >= 0, s, e * s)
 
 
 def _shifted(xp, p):

@@ -123,8 +123,8 @@ def optimizer_for(name: str, loss, *, stream: bool = False):
     classes near the optimum the curvature is several times smaller, and a
     step adapted to it converges in far fewer epochs (20 classes at 1e5 x
     100: 11 epochs against 18, with a gap to the optimum of 3e-6 against
-    3e-4). For two classes the bound is nearer the
-    truth, and the trial steps of a line search cost more than they save.
+    3e-4). For two classes the bound is nearer the truth, and the trial
+    steps of a line search cost more than they save.
 
     Examples
     --------
