@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import sklearn
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads  # private
 from sklearn.utils._param_validation import (  # private: no public path
     Interval,
     InvalidParameterError,
@@ -79,6 +80,7 @@ __all__ = [
     "InvalidParameterError",
     "Real",
     "StrOptions",
+    "available_threads",
     "check_sample_weight",
     "one_blas_thread",
     "validate_params",
@@ -144,6 +146,22 @@ def _threadpools():
     # Finding the loaded BLAS libraries costs about 0.2 ms: once per process
     # (as scikit-learn does), not once per fit or partial_fit call.
     return ThreadpoolController()
+
+
+def available_threads() -> int:
+    """The number of threads scikit-learn's own parallel loops would use.
+
+    ``OMP_NUM_THREADS``, threadpoolctl's OpenMP limits (which joblib sets in
+    its workers) and the CPUs this process may use, as for scikit-learn's
+    OpenMP code: the same settings control both.
+
+    Examples
+    --------
+    >>> from sklearn_simple._compat import available_threads
+    >>> available_threads() >= 1
+    True
+    """
+    return _openmp_effective_n_threads()
 
 
 def one_blas_thread():

@@ -48,7 +48,13 @@ from ._array_api import (
     zeros,
 )
 from ._passes import record_passes
-from ._rows import SCRATCH_ELEMENTS, centered_blocks, dense_1d, sparse_row_sums
+from ._rows import (
+    SCRATCH_ELEMENTS,
+    SparseRows,
+    centered_blocks,
+    dense_1d,
+    sparse_row_sums,
+)
 
 __all__ = [
     "gram_top_eigenvalue",
@@ -113,7 +119,9 @@ def power_iteration(X, sample_weight, standardization, start, n_iter: int):
     sw = sample_weight
     stride = -(-n_rows // POWER_ITERATION_ROWS)
     if stride > 1 and float(xp.sum(sw[::stride])) > 0:
-        X, sw = X[::stride, :], sw[::stride]
+        # X[::stride] without ", :": scipy would index the columns too.
+        X, sw = (X[::stride] if sp.issparse(X) else X[::stride, :]), sw[::stride]
+    times, transposed_times = _products(X)
     total = float(xp.sum(sw))
     sw = astype(xp, sw, X.dtype)
     # Copied: the division below must not write into the caller's vector.
@@ -123,9 +131,9 @@ def power_iteration(X, sample_weight, standardization, start, n_iter: int):
     offset_scale = mean / scale
     for _ in range(n_iter):
         coef = v / scale
-        u = dense_1d(X @ coef) - offset_scale @ v
+        u = times(coef) - offset_scale @ v
         u *= sw
-        w = (dense_1d(X.T @ u) - mean * xp.sum(u)) / scale
+        w = (transposed_times(u) - mean * xp.sum(u)) / scale
         w /= total
         top = _norm(xp, w)
         if top == 0.0:
@@ -135,6 +143,17 @@ def power_iteration(X, sample_weight, standardization, start, n_iter: int):
     if standardization.fit_intercept:
         top = max(top, 1.0)
     return top, v
+
+
+def _products(X):
+    """``(v -> X @ v, u -> X.T @ u)`` for vectors; in threads for sparse ``X``."""
+    if not sp.issparse(X):
+        return (lambda v: dense_1d(X @ v)), (lambda u: dense_1d(X.T @ u))
+    rows = SparseRows(X)
+    return (
+        lambda v: rows.times(v[:, None])[:, 0],
+        lambda u: rows.transposed_times(u[:, None])[:, 0],
+    )
 
 
 def max_row_norm(X, sample_weight, standardization, n_rows: int) -> float:

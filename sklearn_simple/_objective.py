@@ -49,12 +49,11 @@ from ._rows import (
     BLOCK_ELEMENTS,
     DEVICE_BLOCK_ELEMENTS,
     SCRATCH_ELEMENTS,
+    SparseRows,
     centered_blocks,
     dense_1d,
-    dense_2d,
     row_blocks,
     sparse_row_chunks,
-    sparse_times_dense,
     take_rows,
 )
 from ._standardization import Standardization, check_underflow
@@ -165,6 +164,11 @@ class Objective:
         self._memory = []  # (weights, raw scores) of a sparse X, see evaluate
 
     @cached_property
+    def _sparse_rows(self) -> SparseRows:
+        """A sparse ``X`` for products in threads (see ``_rows.SparseRows``)."""
+        return SparseRows(self.X)
+
+    @cached_property
     def _weight(self):
         """Each row's share of the mean loss, in the dtype of X."""
         return astype(self.xp, self.sample_weight / self.normalizer, self.X.dtype)
@@ -196,7 +200,7 @@ class Objective:
         """
         X = self.X
         if sp.issparse(X):
-            return [(slice(None), X)]
+            return [(slice(None), self._sparse_rows)]
         elements = BLOCK_ELEMENTS if self.xp is np else DEVICE_BLOCK_ELEMENTS
         return (
             (rows, X[rows, :]) for rows in row_blocks(X.shape[0], X.shape[1], elements)
@@ -249,7 +253,8 @@ class Objective:
                 loss_x, loss_y = loss_x + parts[0], loss_y + parts[1]
                 G[rows] = parts[2]
                 g_sum += sum_along(xp, parts[2], axis=0)
-            XtG = _transposed_times(X, G).astype(self._acc, copy=False)
+            XtG = _transposed_times(self._sparse_rows, G)
+            XtG = XtG.astype(self._acc, copy=False)
         else:
             both = weights if same else concat(xp, [weights, lookahead], 1)
             coef, intercept = self.standardization.unstandardize(both)
@@ -316,7 +321,7 @@ class Objective:
         # Only weights whose scores are computed are unstandardized: on hashed
         # features each coef is as long as 2**20 columns.
         coef, intercept = self.standardization.unstandardize(weights)
-        return sparse_times_dense(self.X, coef) + intercept
+        return self._sparse_rows.times(coef) + intercept
 
     def _recall(self, weights):
         for i, (known, scores) in enumerate(self._memory):
@@ -536,14 +541,14 @@ def _transposed_times(block, G):
     the rows as the inner dimension (18 ms against 30 ms for 1e5 x 100 rows
     and 20 columns of G, measured with one thread; the same for one column).
     """
-    if sp.issparse(block):
-        return dense_2d(block.T @ G)
+    if isinstance(block, SparseRows):
+        return block.transposed_times(G)
     return (G.T @ block).T
 
 
 def _times(block, coef):
     """``block @ coef``: raw scores of a block of rows, without the intercept."""
-    return sparse_times_dense(block, coef) if sp.issparse(block) else block @ coef
+    return block.times(coef) if isinstance(block, SparseRows) else block @ coef
 
 
 def _centered_gram(X, Y, sw, mean, y_mean, acc):

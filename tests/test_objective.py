@@ -215,13 +215,13 @@ def test_sparse_steps_compute_one_product_of_scores_each(monkeypatch):
     # lookahead is combined from the scores of the two last weights, so only
     # the new weights' scores are a product with X.
     obj, rng = _problem(sparse=True, loss="log_loss")
-    products = []
+    products, product = [], _rows.sparse_times_dense
 
     def counted(X, W):
         products.append(W.shape)
-        return _rows.sparse_times_dense(X, W)
+        return product(X, W)
 
-    monkeypatch.setattr("sklearn_simple._objective.sparse_times_dense", counted)
+    monkeypatch.setattr(_rows, "sparse_times_dense", counted)
     chain = [rng.randn(6, 2) for _ in range(6)]
     obj.evaluate(chain[0])
     for previous, weights in itertools.pairwise(chain):

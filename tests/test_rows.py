@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
-from sklearn_simple._rows import sparse_row_chunks, sparse_row_sums, sparse_times_dense
+from sklearn_simple import ThresholdClassifier, _rows
+from sklearn_simple._compat import available_threads
+from sklearn_simple._rows import (
+    SparseRows,
+    sparse_row_chunks,
+    sparse_row_sums,
+    sparse_times_dense,
+)
 
 
 def _sparse(seed=0):
@@ -36,3 +44,66 @@ def test_sparse_times_dense_equals_the_dense_product(n_columns):
     X, rng = _sparse()
     W = rng.randn(6, n_columns)
     np.testing.assert_allclose(sparse_times_dense(X, W), X.toarray() @ W)
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    """Parts of a few nonzeros, so that a small X is cut into several."""
+    monkeypatch.setattr(_rows, "PART_NONZEROS", 5)
+
+
+def _threads(monkeypatch, n):
+    monkeypatch.setattr(_rows, "available_threads", lambda: n)
+
+
+@pytest.mark.parametrize("n_threads", [1, 3])
+@pytest.mark.parametrize("n_columns", [1, 3])
+def test_sparse_rows_products_equal_scipy_products(
+    small_parts, monkeypatch, n_threads, n_columns
+):
+    _threads(monkeypatch, n_threads)
+    X, rng = _sparse()
+    rows = SparseRows(X)
+    W, G = rng.randn(6, n_columns), rng.randn(30, n_columns)
+    np.testing.assert_array_equal(rows.times(W), X @ W)
+    np.testing.assert_allclose(rows.transposed_times(G), X.T @ G, rtol=1e-13)
+
+
+def test_sparse_rows_sum_the_same_parts_on_any_number_of_threads(
+    small_parts, monkeypatch
+):
+    X, rng = _sparse()
+    G = rng.randn(30, 2)
+    sums = []
+    for n_threads in (1, 2, 3):
+        _threads(monkeypatch, n_threads)
+        sums.append(SparseRows(X).transposed_times(G))
+    np.testing.assert_array_equal(sums[0], sums[1])
+    np.testing.assert_array_equal(sums[0], sums[2])
+
+
+def test_sparse_rows_take_scikit_learns_thread_limits():
+    X, _ = _sparse()
+    assert SparseRows(X).threads == available_threads()
+    with threadpool_limits(limits=1, user_api="openmp"):
+        assert SparseRows(X).threads == 1
+
+
+def test_sparse_rows_cut_a_large_matrix_into_views(small_parts):
+    X, _ = _sparse()
+    rows = SparseRows(X)
+    assert len(rows._sum_parts) == _rows.TRANSPOSED_PARTS
+    for _, part in rows._sum_parts:
+        assert np.shares_memory(part.data, X.data)
+        assert np.shares_memory(part.indices, X.indices)
+
+
+def test_a_sparse_fit_is_the_same_on_one_thread_as_on_three(small_parts, monkeypatch):
+    X, rng = _sparse()
+    y = (X @ rng.randn(6) > 0).astype(int)
+    fits = []
+    for n_threads in (1, 3):
+        _threads(monkeypatch, n_threads)
+        fits.append(ThresholdClassifier().fit(X, y))
+    np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
+    assert fits[0].n_iter_ == fits[1].n_iter_
