@@ -102,7 +102,8 @@ fig.tight_layout()
 # estimator trains on standardized features whatever their units. With
 # correlated features plain gradient descent needs hundreds of epochs, while
 # Nesterov's momentum, and the line search on top of it, need about a tenth
-# as many. The regressor's default optimizer is therefore ``"nesterov"``
-# (the classifier's, ``"auto"``, picks it too, except for more than two
-# classes, where it picks the line search); ``"gd"`` is there to show the
-# textbook loop.
+# as many. The default optimizer, ``"auto"``, is therefore ``"nesterov"``
+# here, as on most dense data; it picks the line search where the safe step
+# is known to be several times too small (more than two classes, and sparse
+# data too wide for the Gram matrix). ``"gd"`` is there to show the textbook
+# loop.

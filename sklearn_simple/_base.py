@@ -220,7 +220,12 @@ class LinearModelBase(
             with one_blas_thread():
                 outcome = train(
                     objective,
-                    optimizer_for(self.optimizer, objective.loss, stream=incremental),
+                    optimizer_for(
+                        self.optimizer,
+                        objective.loss,
+                        stream=incremental,
+                        sparse=objective.sparse,
+                    ),
                     state,
                     settings,
                     rows=rows,

@@ -102,14 +102,18 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         data; 1.0 converges in full batch and, for the log loss, in
         mini-batches (the hinge loss is not smooth: no promise there). See
         :class:`SimpleRegressor`. With a line search (the default
-        ``optimizer`` for more than two classes, not ordinal, in ``fit``) it
-        is only the first step tried; ``step_size_`` is where the search
-        ended.
+        ``optimizer`` in ``fit`` for more than two classes and for a sparse
+        ``X``) it is only the first step tried; ``step_size_`` is where the
+        search ended.
     optimizer : {"auto", "nesterov", "gd", "linesearch"}, default="auto"
-        See :class:`SimpleRegressor`. ``"auto"`` is ``"linesearch"`` for the
-        multinomial log loss (more than two classes, not ordinal), whose safe
-        step is many times too small near the optimum, except in
-        :meth:`partial_fit`, and ``"nesterov"`` otherwise.
+        See :class:`SimpleRegressor`. ``"auto"`` is ``"linesearch"`` where the
+        safe step is several times too small: for the multinomial log loss
+        (more than two classes, not ordinal; its curvature bound is reached
+        only where a row's probability is split between two classes) and for
+        a sparse ``X`` with a smooth loss, not the hinge (its curvature is
+        estimated on a sample of rows, dominated on sparse data by rows of
+        rare features); never in
+        :meth:`partial_fit`. ``"nesterov"`` otherwise.
     alpha : float, default=1e-4
         L2 penalty on the coefficients; the default keeps separable data from
         driving the weights to infinity.

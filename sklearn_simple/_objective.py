@@ -163,6 +163,11 @@ class Objective:
         self._acc = accumulation_dtype(self.xp, self.device, X.dtype)
         self._memory = []  # (weights, raw scores) of a sparse X, see evaluate
 
+    @property
+    def sparse(self) -> bool:
+        """Whether ``X`` is sparse (see ``_optimizers.optimizer_for``)."""
+        return sp.issparse(self.X)
+
     @cached_property
     def _sparse_rows(self) -> SparseRows:
         """A sparse ``X`` for products in threads (see ``_rows.SparseRows``)."""
@@ -432,6 +437,9 @@ class GramObjective:
     catastrophically when the mean of ``y`` is large against its spread.
     Build it with :meth:`of`.
     """
+
+    # Reads no rows: its curvature is exact (see ``_optimizers.optimizer_for``).
+    sparse = False
 
     def __init__(self, A, B, c, y_mean, loss, penalty, standardization, dtype):
         self.A, self.B, self.c = A, B, c

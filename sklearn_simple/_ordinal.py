@@ -181,6 +181,7 @@ class OrdinalObjective:
         self.inner, self.penalty, self.per_row = inner, penalty, per_row
         self.start_thresholds, self.complete = start, complete
         self.loss, self.standardization = inner.loss, inner.standardization
+        self.sparse = inner.sparse
         self.xp, self.device, self.dtype = inner.xp, inner.device, inner.dtype
         self.d, self.m = penalty.d, n_thresholds
         # theta = T @ (theta_0, gaps): T is lower triangular, all ones.

@@ -39,15 +39,19 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
         Values up to 1.0 converge for full-batch training and, with the
         mini-batches' own safe step, for mini-batches; values in (1, 2)
         usually do in full batch; larger values diverge and raise
-        :class:`DivergenceError`.
-        The absolute step is stored in ``step_size_``.
-    optimizer : {"nesterov", "gd", "linesearch", "auto"}, default="nesterov"
+        :class:`DivergenceError`. With a line search (the default
+        ``optimizer`` for a wide sparse ``X``) it is only the first step
+        tried. The absolute step is stored in ``step_size_``.
+    optimizer : {"auto", "nesterov", "gd", "linesearch"}, default="auto"
         ``"gd"``: plain gradient descent, the textbook loop. ``"nesterov"``:
         accelerated gradient with adaptive restart (far fewer epochs).
         ``"linesearch"``: Nesterov with a backtracking line search that adapts
         the step size, starting from ``learning_rate``. ``"auto"`` is
-        ``"nesterov"`` here, whose safe step is exact for the squared error
-        (see :class:`ThresholdClassifier` for where it is not).
+        ``"linesearch"`` for a sparse ``X`` too wide for the Gram matrix
+        (more than 1000 features, or more features than rows), whose safe
+        step is several times too small (its curvature is estimated on a
+        sample of rows, dominated on sparse data by rows of rare features),
+        except in :meth:`partial_fit`; ``"nesterov"`` otherwise.
     alpha : float, default=0.0
         L2 penalty on the coefficients (not on the intercept).
     fit_intercept : bool, default=True
@@ -131,7 +135,7 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
         self,
         *,
         learning_rate=1.0,
-        optimizer="nesterov",
+        optimizer="auto",
         alpha=0.0,
         fit_intercept=True,
         max_iter=1000,

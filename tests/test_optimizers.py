@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 
 from sklearn_simple import SimpleRegressor, ThresholdClassifier
@@ -90,17 +92,70 @@ def test_auto_is_a_line_search_for_the_multinomial_only(n_classes, ordinal, chos
     np.testing.assert_array_equal(auto.coef_, named.coef_)
 
 
-def test_auto_is_nesterov_for_the_regressor():
+def test_auto_is_nesterov_for_the_regressor_on_dense_data():
     X, y = make_regression(200, 5, noise=1.0, random_state=0)
-    auto = SimpleRegressor(optimizer="auto").fit(X, y)
+    auto = SimpleRegressor().fit(X, y)
     nesterov = SimpleRegressor(optimizer="nesterov").fit(X, y)
     np.testing.assert_array_equal(auto.coef_, nesterov.coef_)
 
 
-def test_auto_keeps_one_step_size_on_a_stream_of_many_classes():
+def _sparse_text_like(n_samples, n_features, seed=0):
+    """Rows of about 10 features each, drawn with Zipf frequencies, as text is."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, n_features + 1) ** 1.1
+    indptr = np.arange(0, 10 * n_samples + 1, 10)
+    columns = rng.choice(n_features, size=indptr[-1], p=p / p.sum())
+    X = sp.csr_matrix(
+        (rng.exponential(size=indptr[-1]), columns, indptr),
+        shape=(n_samples, n_features),
+    )
+    X.sum_duplicates()
+    coef = rng.normal(size=n_features)
+    return X, X @ coef + rng.normal(scale=0.1, size=n_samples)
+
+
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_auto_is_a_line_search_on_sparse_rows(task):
+    X, y = _sparse_text_like(400, 2000)
+    if task == "classification":
+        model, y = ThresholdClassifier(), y > np.median(y)
+    else:
+        model = SimpleRegressor(alpha=1e-4)
+    auto = clone(model).fit(X, y)
+    searched = clone(model).set_params(optimizer="linesearch").fit(X, y)
+    assert auto.n_iter_ == searched.n_iter_
+    np.testing.assert_array_equal(auto.coef_, searched.coef_)
+
+
+def test_auto_is_nesterov_on_sparse_data_the_gram_matrix_takes():
+    # Few features: the regressor trains on the Gram matrix, whose curvature
+    # is exact, whether X is sparse or not.
+    X, y = make_regression(300, 8, noise=1.0, random_state=0)
+    X = sp.csr_matrix(X * (np.abs(X) > 0.5))
+    auto = SimpleRegressor().fit(X, y)
+    nesterov = SimpleRegressor(optimizer="nesterov").fit(X, y)
+    np.testing.assert_array_equal(auto.coef_, nesterov.coef_)
+
+
+def test_the_line_search_takes_fewer_epochs_on_text_like_rows():
+    # The reason for the choice: the safe step is estimated on a sample of
+    # rows, which rows of rare features dominate. The data must be larger
+    # than that sample for the effect to show.
+    X, y = _sparse_text_like(30_000, 5000)
+    nesterov = SimpleRegressor(alpha=1e-4, optimizer="nesterov").fit(X, y)
+    searched = SimpleRegressor(alpha=1e-4, optimizer="linesearch").fit(X, y)
+    assert searched.step_size_ > 1.5 * nesterov.step_size_
+    assert searched.n_iter_ < nesterov.n_iter_
+    assert searched.loss_curve_[-1] <= nesterov.loss_curve_[-1]
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_auto_keeps_one_step_size_on_a_stream(sparse):
     # A stream's running average needs every call to step the same size: no
     # line search there, even where fit would use one.
     X, y = make_classification(600, 6, n_informative=4, n_classes=3, random_state=0)
+    if sparse:
+        X = sp.csr_matrix(X * (np.abs(X) > 0.5))
     models = {
         name: ThresholdClassifier(optimizer=name, random_state=0)
         for name in ("auto", "nesterov")

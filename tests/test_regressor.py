@@ -216,7 +216,7 @@ def test_failed_warm_start_fit_leaves_the_model_as_it_was(regression):
     reg.set_params(learning_rate=3.0, optimizer="gd")
     with pytest.raises(DivergenceError):
         reg.fit(X, y * 10)
-    reg.set_params(learning_rate=1.0, optimizer="nesterov")
+    reg.set_params(learning_rate=1.0, optimizer="auto")
     assert pickle.dumps(reg) == before
 
 
