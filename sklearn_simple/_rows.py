@@ -172,7 +172,7 @@ class SparseRows:
     def __init__(self, X):
         self.X = X
         self.threads = available_threads()
-        whole = [(slice(None), X)]
+        whole = [(slice(None), X, X.T)]
         if X.format != "csr" or X.nnz < 2 * PART_NONZEROS:
             self._row_parts = self._sum_parts = whole
             return
@@ -186,7 +186,7 @@ class SparseRows:
         dtype = np.result_type(X.dtype, W.dtype)
         out = np.empty((X.shape[0], W.shape[1]), dtype=dtype)
         products = self._map(
-            lambda part, _: sparse_times_dense(part, W), self._row_parts
+            lambda rows, part, _: sparse_times_dense(part, W), self._row_parts
         )
         for rows, product in products:
             out[rows] = product
@@ -194,7 +194,9 @@ class SparseRows:
 
     def transposed_times(self, G):
         """``X.T @ G`` for a dense 2-D ``G``, as a dense 2-D array."""
-        products = self._map(lambda part, rows: part.T @ G[rows], self._sum_parts)
+        products = self._map(
+            lambda rows, _, transposed: transposed @ G[rows], self._sum_parts
+        )
         total = None
         for _, product in products:
             product = dense_2d(product)
@@ -202,33 +204,41 @@ class SparseRows:
         return total
 
     def _map(self, product, parts):
-        """``(rows, product(part, rows))`` for each part, computed in threads."""
+        """``(rows, product(*part))`` for each part, computed in threads."""
         if len(parts) == 1 or self.threads == 1:
-            return [(rows, product(part, rows)) for rows, part in parts]
+            return [(part[0], product(*part)) for part in parts]
         pool = _pool(os.getpid(), min(self.threads, len(parts)))
-        futures = [(rows, pool.submit(product, part, rows)) for rows, part in parts]
+        futures = [(part[0], pool.submit(product, *part)) for part in parts]
         return [(rows, future.result()) for rows, future in futures]
 
 
 def _parts(X, n_parts):
-    """``(rows, X[rows])`` for ``n_parts`` runs of rows of about equal nonzeros.
-
-    The parts are CSR matrices on views of ``X``'s arrays.
-    """
+    """``(rows, X[rows], X[rows].T)`` for ``n_parts`` runs of rows of about
+    equal nonzeros, as CSR and CSC matrices on views of ``X``'s arrays."""
     parts = []
     for rows in sparse_row_chunks(X, -(-X.nnz // n_parts)):
         first, last = X.indptr[rows.start], X.indptr[rows.stop]
-        part = sp.csr_matrix(
-            (
-                X.data[first:last],
-                X.indices[first:last],
-                X.indptr[rows.start : rows.stop + 1] - first,
-            ),
-            shape=(rows.stop - rows.start, X.shape[1]),
-            copy=False,
+        arrays = (
+            X.data[first:last],
+            X.indices[first:last],
+            X.indptr[rows.start : rows.stop + 1] - first,
         )
-        parts.append((rows, part))
+        shape = (rows.stop - rows.start, X.shape[1])
+        part = _on_arrays(sp.csr_matrix, shape, *arrays)
+        parts.append((rows, part, _on_arrays(sp.csc_matrix, shape[::-1], *arrays)))
     return parts
+
+
+def _on_arrays(container, shape, data, indices, indptr):
+    """A sparse matrix of ``container``'s format made of these arrays as they are.
+
+    scipy's constructors copy an array that is a view of less than half of
+    another (``prune``), which every part but one is: the arrays are put in
+    place of an empty matrix's instead. Its products read them directly.
+    """
+    matrix = container(shape, dtype=data.dtype)
+    matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
+    return matrix
 
 
 @functools.cache

@@ -89,13 +89,17 @@ def test_sparse_rows_take_scikit_learns_thread_limits():
         assert SparseRows(X).threads == 1
 
 
-def test_sparse_rows_cut_a_large_matrix_into_views(small_parts):
+def test_sparse_rows_cut_a_large_matrix_into_views(small_parts, monkeypatch):
+    # Three parts: scipy's constructors copy a view of less than half an array.
+    _threads(monkeypatch, 3)
     X, _ = _sparse()
     rows = SparseRows(X)
+    assert len(rows._row_parts) == 3
     assert len(rows._sum_parts) == _rows.TRANSPOSED_PARTS
-    for _, part in rows._sum_parts:
-        assert np.shares_memory(part.data, X.data)
-        assert np.shares_memory(part.indices, X.indices)
+    for _, part, transposed in rows._sum_parts + rows._row_parts:
+        for matrix in (part, transposed):
+            assert np.shares_memory(matrix.data, X.data)
+            assert np.shares_memory(matrix.indices, X.indices)
 
 
 def test_a_sparse_fit_is_the_same_on_one_thread_as_on_three(small_parts, monkeypatch):
