@@ -52,6 +52,7 @@ from ._rows import (
     SparseRows,
     centered_blocks,
     dense_1d,
+    in_threads,
     row_blocks,
     sparse_row_chunks,
     take_rows,
@@ -253,11 +254,20 @@ class Objective:
             point = None if same else lookahead
             RX, RY = self._sparse_scores(weights, point, extrapolated_from)
             G = np.empty_like(RY)
-            for rows in row_blocks(X.shape[0], k, SCRATCH_ELEMENTS):
+            self._weight  # noqa: B018 (computed once, before the threads read it)
+
+            def compare(rows):
                 parts = self._compare(rows, RX[rows], RY[rows], same, lookahead_loss)
-                loss_x, loss_y = loss_x + parts[0], loss_y + parts[1]
                 G[rows] = parts[2]
-                g_sum += sum_along(xp, parts[2], axis=0)
+                return parts[0], parts[1], sum_along(xp, parts[2], axis=0)
+
+            # In threads, as the products: numpy's arithmetic releases the GIL.
+            chunks = list(row_blocks(X.shape[0], k, SCRATCH_ELEMENTS))
+            for part_x, part_y, part_sum in in_threads(
+                compare, chunks, self._sparse_rows.threads
+            ):
+                loss_x, loss_y = loss_x + part_x, loss_y + part_y
+                g_sum += part_sum
             XtG = _transposed_times(self._sparse_rows, G)
             XtG = XtG.astype(self._acc, copy=False)
         else:

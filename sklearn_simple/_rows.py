@@ -24,6 +24,7 @@ __all__ = [
     "centered_blocks",
     "dense_1d",
     "dense_2d",
+    "in_threads",
     "row_blocks",
     "sparse_row_chunks",
     "sparse_row_sums",
@@ -171,11 +172,13 @@ class SparseRows:
 
     def __init__(self, X):
         self.X = X
-        self.threads = available_threads()
         whole = [(slice(None), X, X.T)]
         if X.format != "csr" or X.nnz < 2 * PART_NONZEROS:
+            # Not worth threads; nor asking how many (0.4 ms, per mini-batch).
+            self.threads = 1
             self._row_parts = self._sum_parts = whole
             return
+        self.threads = available_threads()
         by_threads = min(self.threads, X.nnz // PART_NONZEROS)
         self._row_parts = _parts(X, by_threads) if by_threads > 1 else whole
         self._sum_parts = _parts(X, TRANSPOSED_PARTS)
@@ -205,11 +208,8 @@ class SparseRows:
 
     def _map(self, product, parts):
         """``(rows, product(*part))`` for each part, computed in threads."""
-        if len(parts) == 1 or self.threads == 1:
-            return [(part[0], product(*part)) for part in parts]
-        pool = _pool(os.getpid(), min(self.threads, len(parts)))
-        futures = [(part[0], pool.submit(product, *part)) for part in parts]
-        return [(rows, future.result()) for rows, future in futures]
+        products = in_threads(lambda part: product(*part), parts, self.threads)
+        return [(part[0], result) for part, result in zip(parts, products, strict=True)]
 
 
 def _parts(X, n_parts):
@@ -239,6 +239,23 @@ def _on_arrays(container, shape, data, indices, indptr):
     matrix = container(shape, dtype=data.dtype)
     matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
     return matrix
+
+
+def in_threads(function, items, threads: int) -> list:
+    """``[function(item) for item in items]``, on up to ``threads`` threads.
+
+    The results come in the order of ``items``, whatever thread finished
+    first, so sums of them are the same on any number of threads.
+
+    Examples
+    --------
+    >>> from sklearn_simple._rows import in_threads
+    >>> in_threads(lambda x: x * x, [1, 2, 3], threads=2)
+    [1, 4, 9]
+    """
+    if threads == 1 or len(items) < 2:
+        return [function(item) for item in items]
+    return list(_pool(os.getpid(), min(threads, len(items))).map(function, items))
 
 
 @functools.cache

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from sklearn_simple import ThresholdClassifier, _rows
+from sklearn_simple import ThresholdClassifier, _objective, _rows
 from sklearn_simple._compat import available_threads
 from sklearn_simple._rows import (
     SparseRows,
@@ -82,11 +82,18 @@ def test_sparse_rows_sum_the_same_parts_on_any_number_of_threads(
     np.testing.assert_array_equal(sums[0], sums[2])
 
 
-def test_sparse_rows_take_scikit_learns_thread_limits():
+def test_sparse_rows_take_scikit_learns_thread_limits(small_parts):
     X, _ = _sparse()
     assert SparseRows(X).threads == available_threads()
     with threadpool_limits(limits=1, user_api="openmp"):
         assert SparseRows(X).threads == 1
+
+
+def test_a_small_sparse_matrix_is_multiplied_whole_on_one_thread():
+    X, _ = _sparse()
+    rows = SparseRows(X)
+    assert rows.threads == 1
+    assert len(rows._row_parts) == len(rows._sum_parts) == 1
 
 
 def test_sparse_rows_cut_a_large_matrix_into_views(small_parts, monkeypatch):
@@ -103,6 +110,8 @@ def test_sparse_rows_cut_a_large_matrix_into_views(small_parts, monkeypatch):
 
 
 def test_a_sparse_fit_is_the_same_on_one_thread_as_on_three(small_parts, monkeypatch):
+    # Chunks of 8 rows: the losses of the chunks are computed in threads too.
+    monkeypatch.setattr(_objective, "SCRATCH_ELEMENTS", 8)
     X, rng = _sparse()
     y = (X @ rng.randn(6) > 0).astype(int)
     fits = []
