@@ -198,8 +198,12 @@ class LinearModelBase(
         rows, held_out, sw_train = self._training_rows(X, y, sw, rng, incremental)
         full_batch = self.batch_size is None or self.batch_size >= len(rows)
         objective = self._objective(X, Y, sw_train, state, full_batch, incremental)
+        optimizer = optimizer_for(
+            self.optimizer, objective.loss, stream=incremental, sparse=objective.sparse
+        )
+        searched = optimizer.line_search and full_batch
         state = self._ready_state(
-            objective, state, rng, full_batch, len(rows), Y.shape[1]
+            objective, state, rng, full_batch, (len(rows), Y.shape[1]), searched
         )
         validation = self._validation_objective(X, Y, sw, held_out, objective)
         settings = LoopSettings(
@@ -220,12 +224,7 @@ class LinearModelBase(
             with one_blas_thread():
                 outcome = train(
                     objective,
-                    optimizer_for(
-                        self.optimizer,
-                        objective.loss,
-                        stream=incremental,
-                        sparse=objective.sparse,
-                    ),
+                    optimizer,
                     state,
                     settings,
                     rows=rows,
@@ -332,7 +331,7 @@ class LinearModelBase(
         penalty = L2Penalty(self.alpha, standardization.scale)
         return Objective(X, Y, sample_weight, loss, penalty, standardization)
 
-    def _ready_state(self, objective, state, rng, full_batch, n_rows, n_outputs):
+    def _ready_state(self, objective, state, rng, full_batch, shape, searched):
         """The state to train from, with the step size ``learning_rate / L``.
 
         A new state starts from the initial weights; a continued one keeps
@@ -341,8 +340,10 @@ class LinearModelBase(
         the calls so far: a small chunk (a large bound of its own) shrinks
         the steps of later ones too, which ``stream.chunk_bounds`` avoids by
         making chunks even (see the learning-rate page of the user guide).
+        ``shape`` is ``(n_rows, n_outputs)``; a line search (``searched``)
+        only needs a rough ``L`` for its first trial step.
         """
-        continuing = state is not None
+        continuing, (n_rows, n_outputs) = state is not None, shape
         objective.standardization.check_finite()
         if continuing:
             eigenvector = state.eigenvector
@@ -355,7 +356,7 @@ class LinearModelBase(
             eigenvector,
             batch_size=None if full_batch else self.batch_size,
             n_rows=n_rows,
-            warm=continuing,
+            rough=continuing or searched,
         )
         if not np.isfinite(lipschitz):
             # Possible after the standardization check when partial_fit gets

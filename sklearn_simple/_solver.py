@@ -56,10 +56,13 @@ __all__ = [
 # shrink it by STEP_SHRINK until the sufficient-decrease condition holds.
 STEP_GROWTH = 1.5
 STEP_SHRINK = 0.5
-# Power iteration rounds for the curvature: from scratch, and from the
-# eigenvector of an earlier call (partial_fit), which is already close.
+# Power iteration rounds for the curvature: from scratch, and for a rough
+# estimate: from the eigenvector of an earlier call (partial_fit), which is
+# already close, or for the first trial of a line search, which then finds
+# the step itself (text 1e5 x 1e5: 10 epochs against 11, 0.244 s against
+# 0.281 s; the rounds on a sample of its rows took 56 ms).
 POWER_ITERATIONS = 10
-POWER_ITERATIONS_WARM = 3
+POWER_ITERATIONS_ROUGH = 3
 # The running average of a stream forgets early weights polynomially: the
 # weights of call t count (AVERAGING_DECAY + 1) / (t + AVERAGING_DECAY).
 AVERAGING_DECAY = 3
@@ -294,18 +297,19 @@ def running_average(average, weights, count: int):
 
 
 def safe_curvature(
-    objective, eigenvector, *, batch_size: int | None, n_rows: int, warm: bool
+    objective, eigenvector, *, batch_size: int | None, n_rows: int, rough: bool
 ):
     """``(L, eigenvector)``: the curvature bound the step size is built from.
 
     Full batch (``batch_size`` None): the curvature of the whole objective,
     by power iteration from ``eigenvector`` (exact for the Gram objective);
-    ``warm`` when it is the estimate of an earlier call, which needs fewer
-    rounds. Mini-batches: the expected smoothness of batches of
-    ``batch_size`` of the ``n_rows`` rows (see ``_curvature``), from the
-    same estimate and the largest row's curvature.
+    ``rough`` takes fewer rounds: for the estimate of an earlier call,
+    already close, or the first trial step of a line search. Mini-batches:
+    the expected smoothness of batches of ``batch_size`` of the ``n_rows``
+    rows (see ``_curvature``), from the same estimate and the largest row's
+    curvature.
     """
-    n_iter = POWER_ITERATIONS_WARM if warm else POWER_ITERATIONS
+    n_iter = POWER_ITERATIONS_ROUGH if rough else POWER_ITERATIONS
     if batch_size is None:
         return objective.curvature(eigenvector, n_iter)
     largest_row = objective.row_curvature(n_rows)

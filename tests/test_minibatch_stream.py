@@ -117,7 +117,7 @@ def test_every_batch_size_gets_saga_safety_factor(batch_size):
         X, Y, np.ones(40), SquaredError(), L2Penalty(0.0, std.scale), std
     )
     bound, _ = safe_curvature(
-        objective, np.ones(3), batch_size=batch_size, n_rows=40, warm=False
+        objective, np.ones(3), batch_size=batch_size, n_rows=40, rough=False
     )
     largest = objective.row_curvature(40)
     whole, _ = objective.curvature(np.ones(3), 10)

@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 
-from sklearn_simple import SimpleRegressor, ThresholdClassifier
+from sklearn_simple import SimpleRegressor, ThresholdClassifier, _objective
 from sklearn_simple._optimizers import (
     OPTIMIZERS,
     STOCHASTIC_MOMENTUM,
@@ -167,3 +167,22 @@ def test_auto_keeps_one_step_size_on_a_stream(sparse):
             )
     assert models["auto"].step_size_ == models["nesterov"].step_size_
     np.testing.assert_array_equal(models["auto"].coef_, models["nesterov"].coef_)
+
+
+@pytest.mark.parametrize(("optimizer", "rounds"), [("nesterov", 10), ("linesearch", 3)])
+def test_a_line_search_starts_from_a_rough_curvature_estimate(
+    monkeypatch, optimizer, rounds
+):
+    # The line search finds the step itself: its first trial needs no
+    # converged power iteration.
+    calls = []
+    estimate = _objective.power_iteration
+
+    def recorded(X, sample_weight, standardization, start, n_iter):
+        calls.append(n_iter)
+        return estimate(X, sample_weight, standardization, start, n_iter)
+
+    monkeypatch.setattr(_objective, "power_iteration", recorded)
+    X, y = make_classification(300, 6, random_state=0)
+    ThresholdClassifier(optimizer=optimizer).fit(X, y)
+    assert calls == [rounds]
