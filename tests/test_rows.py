@@ -1,5 +1,8 @@
 """Reading X: sparse helpers agree with dense arithmetic, chunk by chunk."""
 
+import multiprocessing
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -120,3 +123,25 @@ def test_a_sparse_fit_is_the_same_on_one_thread_as_on_three(small_parts, monkeyp
         fits.append(ThresholdClassifier().fit(X, y))
     np.testing.assert_array_equal(fits[0].coef_, fits[1].coef_)
     assert fits[0].n_iter_ == fits[1].n_iter_
+
+
+def _fit_coef(X, y):
+    return ThresholdClassifier().fit(X, y).coef_
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork"
+)
+def test_a_process_forked_after_a_threaded_fit_fits_too(small_parts, monkeypatch):
+    # The child inherits the parent's pool object but not its threads: it
+    # must make its own, or its first product would wait forever.
+    _threads(monkeypatch, 2)
+    X, rng = _sparse()
+    y = (X @ rng.randn(6) > 0).astype(int)
+    in_parent = _fit_coef(X, y)
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a process with threads may deadlock.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            in_child = pool.apply_async(_fit_coef, (X, y)).get(timeout=60)
+    np.testing.assert_array_equal(in_child, in_parent)
