@@ -173,7 +173,8 @@ class SparseRows:
     def __init__(self, X):
         self.X = X
         whole = [(slice(None), X, X.T)]
-        if X.format != "csr" or X.nnz < 2 * PART_NONZEROS:
+        self.split = X.format == "csr" and X.nnz >= 2 * PART_NONZEROS
+        if not self.split:
             # Not worth threads; nor asking how many (0.4 ms, per mini-batch).
             self.threads = 1
             self._row_parts = self._sum_parts = whole
@@ -205,6 +206,30 @@ class SparseRows:
             product = dense_2d(product)
             total = product if total is None else np.add(total, product, out=total)
         return total
+
+    def squares_times(self, w):
+        """``(X ** 2).T @ w`` for a vector ``w``, as a vector.
+
+        The squares are taken ``SPARSE_CHUNK_NONZEROS`` at a time within each
+        part (no squared copy of X), and the parts' sums added in order.
+        """
+
+        def part_sum(rows, part, _):
+            total = np.zeros(part.shape[1], dtype=np.result_type(part.dtype, w.dtype))
+            for chunk in sparse_row_chunks(part):
+                first, last = part.indptr[chunk.start], part.indptr[chunk.stop]
+                squares = _on_arrays(
+                    sp.csc_matrix,
+                    (part.shape[1], chunk.stop - chunk.start),
+                    part.data[first:last] ** 2,
+                    part.indices[first:last],
+                    part.indptr[chunk.start : chunk.stop + 1] - first,
+                )
+                total += squares @ w[rows][chunk]
+            return total
+
+        sums = [total for _, total in self._map(part_sum, self._sum_parts)]
+        return functools.reduce(np.add, sums)
 
     def _map(self, product, parts):
         """``(rows, product(*part))`` for each part, computed in threads."""

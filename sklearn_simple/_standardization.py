@@ -29,6 +29,7 @@ from ._array_api import (
 from ._passes import record_passes
 from ._rows import (
     SCRATCH_ELEMENTS,
+    SparseRows,
     centered_blocks,
     dense_1d,
     row_blocks,
@@ -36,6 +37,11 @@ from ._rows import (
 )
 
 __all__ = ["Standardization", "check_underflow"]
+
+# A column's variance taken as E[x^2] - E[x]^2 keeps about 16 - log10(this)
+# digits where its squared mean is up to this many times its variance;
+# beyond, it is computed again, two-pass (see _sparse_moments).
+CANCELLATION = 1e4
 
 
 @dataclass(frozen=True)
@@ -247,17 +253,37 @@ def _dense_moments(X, sample_weight, fit_intercept):
 
 
 def _sparse_moments(X, sample_weight, fit_intercept):
-    """As :func:`_dense_moments`, by scikit-learn's ``mean_variance_axis``.
+    """As :func:`_dense_moments`, for a sparse ``X``.
 
-    It works on the nonzeros in place (no copy of them) and computes an
-    accurate variance.
+    A large float64 CSR matrix by its threaded products (``_rows.SparseRows``):
+    ``X.T @ sw`` and ``(X ** 2).T @ sw``, whose difference ``E[x^2] -
+    E[x]^2`` is the variance. It cancels where the mean is large against the
+    spread (a constant column stored in full, for one): those columns are
+    computed again, by the two passes of scikit-learn's
+    ``mean_variance_axis``, which computes everything else (it holds the GIL,
+    and took 129 ms against 40 ms on hashed 1e5 x 2**20 data).
     """
     weights = sample_weight.astype(X.dtype, copy=False)
-    mean, var = mean_variance_axis(X, axis=0, weights=weights)
-    mean, var = mean.astype(np.float64), var.astype(np.float64)
-    if fit_intercept:
-        return mean, var
-    return np.zeros_like(mean), var + mean**2
+    rows = SparseRows(X)
+    if not (rows.split and X.dtype == np.float64):
+        mean, var = mean_variance_axis(X, axis=0, weights=weights)
+        mean, var = mean.astype(np.float64), var.astype(np.float64)
+        if fit_intercept:
+            return mean, var
+        return np.zeros_like(mean), var + mean**2
+    total = float(np.sum(weights))
+    mean_square = rows.squares_times(weights) / total
+    if not fit_intercept:
+        return np.zeros_like(mean_square), mean_square
+    mean = rows.transposed_times(weights[:, None])[:, 0] / total
+    var = mean_square - mean**2
+    # Relative error of the difference: about eps * mean**2 / var.
+    unsure = np.flatnonzero(mean**2 > CANCELLATION * var)
+    if unsure.size:
+        mean[unsure], var[unsure] = mean_variance_axis(
+            X[:, unsure], axis=0, weights=weights
+        )
+    return mean, var
 
 
 def check_underflow(X, sample_weight, mean, var) -> None:
@@ -273,6 +299,10 @@ def check_underflow(X, sample_weight, mean, var) -> None:
     var = to_numpy(var)
     tiny = np.finfo(np.float64).smallest_normal
     candidates = np.flatnonzero(var < tiny)
+    if sp.issparse(X):
+        # A column without stored values is zero: nothing in it can underflow
+        # (text and hashed data have many: 536,350 of 2**20 columns).
+        candidates = candidates[_stores_values(X, candidates)]
     if not candidates.size:
         return
     xp = namespace_of(mean)[0]
@@ -288,6 +318,17 @@ def check_underflow(X, sample_weight, mean, var) -> None:
             "and its square underflows float64. Rescale X, e.g. with "
             "sklearn.preprocessing.MaxAbsScaler or StandardScaler."
         )
+
+
+def _stores_values(X, columns):
+    """Whether each of ``columns`` of a CSR or CSC ``X`` has a stored entry."""
+    if X.format == "csc":
+        return np.diff(X.indptr)[columns] > 0
+    asked = np.zeros(X.shape[1], dtype=bool)
+    asked[columns] = True
+    stored = np.zeros(X.shape[1], dtype=bool)
+    stored[X.indices[asked[X.indices]]] = True
+    return stored[columns]
 
 
 def _spread(X, rows, mean, columns):

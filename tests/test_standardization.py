@@ -2,7 +2,10 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
+from sklearn_simple import _rows
+from sklearn_simple._rows import SparseRows
 from sklearn_simple._standardization import Standardization
 
 
@@ -69,3 +72,58 @@ def test_overflowing_statistics_name_the_columns():
         std = Standardization.of(X, np.ones(2), fit_intercept=True)
     with pytest.raises(ValueError, match=r"column\(s\) \[0\]"):
         std.check_finite()
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Parts of a few nonzeros: small sparse data takes the threaded path."""
+    monkeypatch.setattr(_rows, "PART_NONZEROS", 8)
+
+
+def _sparse_columns(rng, n=200):
+    """Sparse columns of several scales; column 3 is 1e8 plus noise of 1e-2,
+    stored in every row (E[x^2] - E[x]^2 computes its variance as 6, not
+    1e-4), column 4 is 3.0 in every row (constant), column 5 never stored."""
+    X = rng.randn(n, 6) * [1, 1e3, 1e-3, 1, 0, 0]
+    X[rng.rand(n, 6) < 0.6] = 0
+    X[:, 3] = 1e8 + 1e-2 * np.random.RandomState(0).randn(n)
+    X[:, 4] = 3.0
+    return sp.csr_matrix(X)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_sparse_statistics_of_the_threaded_path_match_two_passes(split, fit_intercept):
+    rng = np.random.RandomState(0)
+    X = _sparse_columns(rng)
+    sw = rng.uniform(0.5, 2, X.shape[0])
+    assert SparseRows(X).split
+    std = Standardization.of(X, sw, fit_intercept=fit_intercept)
+    dense = X.toarray()
+    mean = np.average(dense, axis=0, weights=sw) if fit_intercept else 0.0
+    expected = np.sqrt(np.average((dense - mean) ** 2, axis=0, weights=sw))
+    varying = [0, 1, 2, 3] if fit_intercept else [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(std.mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(std.scale[varying], expected[varying], rtol=1e-6)
+
+
+def test_a_constant_column_stored_in_full_is_constant_on_the_threaded_path(split):
+    X = _sparse_columns(np.random.RandomState(0))
+    std = Standardization.of(X, np.ones(X.shape[0]), fit_intercept=True)
+    np.testing.assert_array_equal(std.constant, [False] * 4 + [True, True])
+
+
+@pytest.mark.parametrize("form", ["csr", "csc"])
+def test_sparse_underflow_names_the_column_and_not_the_empty_ones(split, form):
+    X = _sparse_columns(np.random.RandomState(0)).tolil()
+    X[:, 3] = 0.0
+    X[::3, 3] = 1e-170
+    X = X.asformat(form)
+    with pytest.raises(ValueError, match=r"Column\(s\) \[3\] of X vary by too little"):
+        Standardization.of(X, np.ones(X.shape[0]), fit_intercept=True)
+
+
+def test_a_variance_that_cancels_is_computed_again_in_two_passes(split):
+    # Column 3: E[x^2] - E[x]^2 gives 8.0 on these data, the variance is 1e-4.
+    X = _sparse_columns(np.random.RandomState(0))
+    std = Standardization.of(X, np.ones(X.shape[0]), fit_intercept=True)
+    np.testing.assert_allclose(std.scale[3], X[:, [3]].toarray().std(), rtol=1e-6)
