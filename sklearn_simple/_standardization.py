@@ -299,7 +299,7 @@ def check_underflow(X, sample_weight, mean, var) -> None:
     var = to_numpy(var)
     tiny = np.finfo(np.float64).smallest_normal
     candidates = np.flatnonzero(var < tiny)
-    if sp.issparse(X):
+    if candidates.size and sp.issparse(X):
         # A column without stored values is zero: nothing in it can underflow
         # (text and hashed data have many: 536,350 of 2**20 columns).
         candidates = candidates[_stores_values(X, candidates)]
