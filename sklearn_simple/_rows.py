@@ -98,7 +98,8 @@ def sparse_row_chunks(X, nonzeros=None):
     """
     n = X.shape[0]
     nonzeros = nonzeros or SPARSE_CHUNK_NONZEROS
-    targets = np.arange(nonzeros, X.nnz, nonzeros)
+    # From indptr[0]: a part of a SparseRows has offsets into all of X.
+    targets = np.arange(X.indptr[0] + nonzeros, X.indptr[-1], nonzeros)
     cuts = np.unique(np.concatenate([[0], np.searchsorted(X.indptr, targets), [n]]))
     return [slice(int(a), int(b)) for a, b in itertools.pairwise(cuts)]
 
@@ -127,11 +128,12 @@ def sparse_row_sums(X, column_weights, nonzeros=None):
     return out
 
 
-def sparse_times_dense(X, W):
+def sparse_times_dense(X, W, out=None):
     """``X @ W`` for a sparse ``X`` and a dense 2-D ``W`` with few columns.
 
     Column by column: scipy's product with one vector is about twice as fast
-    per column as its product with a block of a few columns.
+    per column as its product with a block of a few columns. Written into
+    ``out`` if given (a view of rows of a larger result, say).
 
     Examples
     --------
@@ -142,9 +144,12 @@ def sparse_times_dense(X, W):
     array([[1., 2.],
            [3., 4.]])
     """
+    if out is None:
+        dtype = np.result_type(X.dtype, W.dtype)
+        out = np.empty((X.shape[0], W.shape[1]), dtype=dtype)
     if W.shape[1] > 2:
-        return dense_2d(X @ W)
-    out = np.empty((X.shape[0], W.shape[1]), dtype=np.result_type(X.dtype, W.dtype))
+        out[...] = dense_2d(X @ W)
+        return out
     for j in range(W.shape[1]):
         out[:, j] = X @ W[:, j]
     return out
@@ -192,11 +197,13 @@ class SparseRows:
         X = self.X
         dtype = np.result_type(X.dtype, W.dtype)
         out = np.empty((X.shape[0], W.shape[1]), dtype=dtype)
-        products = self._map(
-            lambda rows, part, _: sparse_times_dense(part, W), self._row_parts
-        )
-        for rows, product in products:
-            out[rows] = product
+
+        def product(rows, part, _):
+            # Into out directly: each part's product as one temporary more
+            # would add a vector as long as X's rows.
+            sparse_times_dense(part, W, out=out[rows])
+
+        self._map(product, self._row_parts)
         return out
 
     def transposed_times(self, G):
@@ -246,15 +253,17 @@ class SparseRows:
 
 def _parts(X, n_parts):
     """``(rows, X[rows], X[rows].T)`` for ``n_parts`` runs of rows of about
-    equal nonzeros, as CSR and CSC matrices on views of ``X``'s arrays."""
+    equal nonzeros, as CSR and CSC matrices on ``X``'s arrays.
+
+    A part's ``indptr`` is a view of ``X``'s, whose offsets point into all
+    of ``X.data`` and ``X.indices``: scipy's products follow the offsets
+    (only its constructor asks that they start at 0). Nothing is copied;
+    offsets from 0 would copy ``indptr``, which on data of one nonzero a row
+    weighs a third of ``X``.
+    """
     parts = []
     for rows in sparse_row_chunks(X, -(-X.nnz // n_parts)):
-        first, last = X.indptr[rows.start], X.indptr[rows.stop]
-        arrays = (
-            X.data[first:last],
-            X.indices[first:last],
-            X.indptr[rows.start : rows.stop + 1] - first,
-        )
+        arrays = (X.data, X.indices, X.indptr[rows.start : rows.stop + 1])
         shape = (rows.stop - rows.start, X.shape[1])
         part = _on_arrays(sp.csr_matrix, shape, *arrays)
         parts.append((rows, part, _on_arrays(sp.csc_matrix, shape[::-1], *arrays)))
@@ -265,7 +274,7 @@ def _on_arrays(container, shape, data, indices, indptr):
     """A sparse matrix of ``container``'s format made of these arrays as they are.
 
     scipy's constructors copy an array that is a view of less than half of
-    another (``prune``), which every part but one is: the arrays are put in
+    another (``prune``), and ask for offsets from 0: the arrays are put in
     place of an empty matrix's instead. Its products read them directly.
     """
     matrix = container(shape, dtype=data.dtype)

@@ -217,9 +217,9 @@ def test_sparse_steps_compute_one_product_of_scores_each(monkeypatch):
     obj, rng = _problem(sparse=True, loss="log_loss")
     products, product = [], _rows.sparse_times_dense
 
-    def counted(X, W):
+    def counted(X, W, out=None):
         products.append(W.shape)
-        return product(X, W)
+        return product(X, W, out=out)
 
     monkeypatch.setattr(_rows, "sparse_times_dense", counted)
     chain = [rng.randn(6, 2) for _ in range(6)]

@@ -110,6 +110,7 @@ def test_sparse_rows_cut_a_large_matrix_into_views(small_parts, monkeypatch):
         for matrix in (part, transposed):
             assert np.shares_memory(matrix.data, X.data)
             assert np.shares_memory(matrix.indices, X.indices)
+            assert np.shares_memory(matrix.indptr, X.indptr)
 
 
 def test_a_sparse_fit_is_the_same_on_one_thread_as_on_three(small_parts, monkeypatch):
