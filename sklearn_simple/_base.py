@@ -356,7 +356,9 @@ class LinearModelBase(
             eigenvector,
             batch_size=None if full_batch else self.batch_size,
             n_rows=n_rows,
-            rough=continuing or searched,
+            # A partial_fit call after a line search's rough estimate makes
+            # a full one: its fixed step rests on it.
+            rough=searched or (continuing and not state.rough_curvature),
         )
         if not np.isfinite(lipschitz):
             # Possible after the standardization check when partial_fit gets
@@ -376,10 +378,16 @@ class LinearModelBase(
         if not continuing:
             solver = SolverState(weights, weights, step)
             return TrainingState(
-                objective.standardization, solver, rng, eigenvector, lipschitz
+                objective.standardization,
+                solver,
+                rng,
+                eigenvector,
+                lipschitz,
+                rough_curvature=searched,
             )
         state.solver = replace(state.solver, step=step)
         state.eigenvector, state.lipschitz = eigenvector, lipschitz
+        state.rough_curvature = searched
         return state
 
     def _validation_objective(self, X, Y, sample_weight, held_out, objective):

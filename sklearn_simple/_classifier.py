@@ -102,9 +102,9 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         data; 1.0 converges in full batch and, for the log loss, in
         mini-batches (the hinge loss is not smooth: no promise there). See
         :class:`SimpleRegressor`. With a line search (the default
-        ``optimizer`` in ``fit`` for more than two classes and for a sparse
-        ``X``) it is only the first step tried; ``step_size_`` is where the
-        search ended.
+        ``optimizer`` in ``fit`` for more than two classes, not ordinal, and
+        for a sparse ``X`` with a smooth loss) it is only the first step
+        tried; ``step_size_`` is where the search ended.
     optimizer : {"auto", "nesterov", "gd", "linesearch"}, default="auto"
         See :class:`SimpleRegressor`. ``"auto"`` is ``"linesearch"`` where the
         safe step is several times too small: for the multinomial log loss

@@ -57,6 +57,8 @@ class TrainingState:
     rng: np.random.RandomState  # shuffles and splits
     eigenvector: object  # of the curvature, to warm-start the next estimate
     lipschitz: float = np.inf  # the curvature bound of every row seen so far
+    # lipschitz from a few rounds only: the first trial step of a line search
+    rough_curvature: bool = False
     average: object = None  # partial_fit: running average of the weights
     n_averaged: int = 0  # calls in that average
     null: float = 0.0  # partial_fit: mean loss of the all-zero model per call

@@ -163,16 +163,14 @@ class Objective:
         self._pass_fraction = X.shape[0] / (n_rows_full or X.shape[0])
         self._acc = accumulation_dtype(self.xp, self.device, X.dtype)
         self._memory = []  # (weights, raw scores) of a sparse X, see evaluate
+        # Made now, not in the loop: training limits BLAS to one thread, and
+        # an OpenMP BLAS would pass that limit on to the threads asked for.
+        self._sparse_rows = SparseRows(X) if sp.issparse(X) else None
 
     @property
     def sparse(self) -> bool:
         """Whether ``X`` is sparse (see ``_optimizers.optimizer_for``)."""
         return sp.issparse(self.X)
-
-    @cached_property
-    def _sparse_rows(self) -> SparseRows:
-        """A sparse ``X`` for products in threads (see ``_rows.SparseRows``)."""
-        return SparseRows(self.X)
 
     @cached_property
     def _weight(self):

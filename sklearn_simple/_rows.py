@@ -218,7 +218,7 @@ class SparseRows:
         return total
 
     def squares_times(self, w):
-        """``(X ** 2).T @ w`` for a vector ``w``, as a vector.
+        """``(X ** 2).T @ w`` for a vector ``w`` and a CSR ``X``, as a vector.
 
         The squares are taken a chunk of rows at a time within each part (no
         squared copy of X), each chunk as many nonzeros as X has columns (at
@@ -226,6 +226,8 @@ class SparseRows:
         as long as a row of X.T, which its nonzeros then outweigh. The chunks'
         sums are added in order.
         """
+        if self.X.format != "csr":
+            raise ValueError(f"squares_times needs a CSR matrix, not {self.X.format}")
         nonzeros = max(SQUARES_CHUNK_NONZEROS, self.X.shape[1])
 
         def part_sum(rows, part, _):
@@ -256,10 +258,12 @@ def _parts(X, n_parts):
     equal nonzeros, as CSR and CSC matrices on ``X``'s arrays.
 
     A part's ``indptr`` is a view of ``X``'s, whose offsets point into all
-    of ``X.data`` and ``X.indices``: scipy's products follow the offsets
-    (only its constructor asks that they start at 0). Nothing is copied;
-    offsets from 0 would copy ``indptr``, which on data of one nonzero a row
-    weighs a third of ``X``.
+    of ``X.data`` and ``X.indices``: scipy's products with a dense array
+    follow the offsets. Nothing is copied; offsets from 0 would copy
+    ``indptr``, which on data of one nonzero a row weighs a third of ``X``.
+    A part is for those products only: scipy's other methods (``nnz``,
+    slicing, ``.T``, products with another sparse matrix) assume offsets
+    from 0, and are wrong or refuse on it.
     """
     parts = []
     for rows in sparse_row_chunks(X, -(-X.nnz // n_parts)):
@@ -275,7 +279,8 @@ def _on_arrays(container, shape, data, indices, indptr):
 
     scipy's constructors copy an array that is a view of less than half of
     another (``prune``), and ask for offsets from 0: the arrays are put in
-    place of an empty matrix's instead. Its products read them directly.
+    place of an empty matrix's instead. Its products with a dense array read
+    them directly (see :func:`_parts` for what else does not).
     """
     matrix = container(shape, dtype=data.dtype)
     matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
@@ -296,14 +301,34 @@ def in_threads(function, items, threads: int) -> list:
     """
     if threads == 1 or len(items) < 2:
         return [function(item) for item in items]
-    return list(_pool(os.getpid(), min(threads, len(items))).map(function, items))
+    n_groups = min(threads, len(items))
+    # numpy's error state (np.errstate) belongs to a thread: the caller's
+    # applies in the workers too.
+    errors = np.geterr()
+
+    def run(group):
+        with np.errstate(**errors):
+            return [function(item) for item in items[group::n_groups]]
+
+    try:
+        futures = [_pool(os.getpid()).submit(run, g) for g in range(n_groups)]
+    except RuntimeError:
+        # The interpreter is shutting down (a fit in a thread that outlived
+        # the main one): pools take no more work, the caller's thread does.
+        return [function(item) for item in items]
+    results = [None] * len(items)
+    for group, future in enumerate(futures):
+        results[group::n_groups] = future.result()
+    return results
 
 
 @functools.cache
-def _pool(pid: int, n_threads: int) -> ThreadPoolExecutor:
+def _pool(pid: int) -> ThreadPoolExecutor:
     # One pool per process: a child forked from a process whose pool had
     # started its threads gets the pool without them, and would wait forever.
-    return ThreadPoolExecutor(n_threads, thread_name_prefix="sklearn_simple")
+    # It starts a thread only when a task finds none idle, so it holds as
+    # many as the most groups in_threads ever gave it at once.
+    return ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="sklearn_simple")
 
 
 def take_rows(array, rows):

@@ -169,20 +169,40 @@ def test_auto_keeps_one_step_size_on_a_stream(sparse):
     np.testing.assert_array_equal(models["auto"].coef_, models["nesterov"].coef_)
 
 
-@pytest.mark.parametrize(("optimizer", "rounds"), [("nesterov", 10), ("linesearch", 3)])
-def test_a_line_search_starts_from_a_rough_curvature_estimate(
-    monkeypatch, optimizer, rounds
-):
-    # The line search finds the step itself: its first trial needs no
-    # converged power iteration.
-    calls = []
-    estimate = _objective.power_iteration
+@pytest.fixture
+def power_rounds(monkeypatch):
+    """The rounds of every power iteration made from now on."""
+    calls, estimate = [], _objective.power_iteration
 
     def recorded(X, sample_weight, standardization, start, n_iter):
         calls.append(n_iter)
         return estimate(X, sample_weight, standardization, start, n_iter)
 
     monkeypatch.setattr(_objective, "power_iteration", recorded)
+    return calls
+
+
+@pytest.mark.parametrize(("optimizer", "rounds"), [("nesterov", 10), ("linesearch", 3)])
+def test_a_line_search_starts_from_a_rough_curvature_estimate(
+    power_rounds, optimizer, rounds
+):
+    # The line search finds the step itself: its first trial needs no
+    # converged power iteration.
     X, y = make_classification(300, 6, random_state=0)
     ThresholdClassifier(optimizer=optimizer).fit(X, y)
-    assert calls == [rounds]
+    assert power_rounds == [rounds]
+
+
+@pytest.mark.parametrize(("n_classes", "rounds"), [(2, 3), (3, 10)])
+def test_partial_fit_after_a_rough_estimate_makes_a_full_one(
+    power_rounds, n_classes, rounds
+):
+    # With more than two classes, fit searches (from a rough estimate) and
+    # partial_fit steps a fixed size from the estimate: it makes a full one.
+    X, y = make_classification(
+        300, 6, n_informative=4, n_classes=n_classes, random_state=0
+    )
+    model = ThresholdClassifier().fit(X, y)
+    power_rounds.clear()
+    model.partial_fit(X, y)
+    assert power_rounds == [rounds]

@@ -12,6 +12,7 @@ from sklearn_simple import ThresholdClassifier, _objective, _rows
 from sklearn_simple._compat import available_threads
 from sklearn_simple._rows import (
     SparseRows,
+    in_threads,
     sparse_row_chunks,
     sparse_row_sums,
     sparse_times_dense,
@@ -146,3 +147,27 @@ def test_a_process_forked_after_a_threaded_fit_fits_too(small_parts, monkeypatch
         with multiprocessing.get_context("fork").Pool(1) as pool:
             in_child = pool.apply_async(_fit_coef, (X, y)).get(timeout=60)
     np.testing.assert_array_equal(in_child, in_parent)
+
+
+def test_work_in_threads_keeps_the_callers_numpy_error_state():
+    big = [np.array([1e300]), np.array([2e300])]
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        in_threads(np.square, big, threads=2)
+
+
+def test_work_in_threads_runs_in_the_caller_when_pools_are_closed(monkeypatch):
+    # At interpreter shutdown, pools refuse work that a fit still running in
+    # a non-main thread would give them.
+    class Closed:
+        def submit(self, *args):
+            raise RuntimeError("cannot schedule new futures after shutdown")
+
+    monkeypatch.setattr(_rows, "_pool", lambda pid: Closed())
+    assert in_threads(lambda x: x + 1, [1, 2, 3], threads=2) == [2, 3, 4]
+
+
+def test_work_in_threads_keeps_the_order_of_its_items_and_one_pool():
+    for n_items in range(2, 9):
+        items = list(range(n_items))
+        assert in_threads(lambda x: 10 * x, items, threads=3) == [10 * x for x in items]
+    assert _rows._pool.cache_info().currsize == 1

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_simple import _rows
+from sklearn_simple import _rows, _standardization
 from sklearn_simple._rows import SparseRows
 from sklearn_simple._standardization import Standardization
 
@@ -120,6 +120,24 @@ def test_sparse_underflow_names_the_column_and_not_the_empty_ones(split, form):
     X = X.asformat(form)
     with pytest.raises(ValueError, match=r"Column\(s\) \[3\] of X vary by too little"):
         Standardization.of(X, np.ones(X.shape[0]), fit_intercept=True)
+
+
+@pytest.mark.parametrize("form", ["csr", "csc"])
+def test_the_underflow_check_reads_no_column_without_stored_values(monkeypatch, form):
+    # Column 5 stores nothing: its variance is 0, but nothing in it can
+    # underflow, and reading it again would cost a pass over X.
+    asked = []
+    spread = _standardization._spread
+
+    def recorded(X, rows, mean, columns):
+        asked.extend(columns.tolist())
+        return spread(X, rows, mean, columns)
+
+    monkeypatch.setattr(_standardization, "_spread", recorded)
+    X = _sparse_columns(np.random.RandomState(0)).tolil()
+    X[::3, 3] = 1e-170
+    Standardization.of(X.asformat(form), np.ones(X.shape[0]), fit_intercept=True)
+    assert 5 not in asked
 
 
 def test_a_variance_that_cancels_is_computed_again_in_two_passes(split):
