@@ -144,12 +144,14 @@ def sparse_times_dense(X, W, out=None):
     array([[1., 2.],
            [3., 4.]])
     """
+    if W.shape[1] > 2:
+        if out is None:
+            return dense_2d(X @ W)
+        out[...] = dense_2d(X @ W)
+        return out
     if out is None:
         dtype = np.result_type(X.dtype, W.dtype)
         out = np.empty((X.shape[0], W.shape[1]), dtype=dtype)
-    if W.shape[1] > 2:
-        out[...] = dense_2d(X @ W)
-        return out
     for j in range(W.shape[1]):
         out[:, j] = X @ W[:, j]
     return out
@@ -195,6 +197,8 @@ class SparseRows:
     def times(self, W):
         """``X @ W`` for a dense 2-D ``W``, as a dense 2-D array."""
         X = self.X
+        if len(self._row_parts) == 1:
+            return sparse_times_dense(X, W)
         dtype = np.result_type(X.dtype, W.dtype)
         out = np.empty((X.shape[0], W.shape[1]), dtype=dtype)
 
@@ -209,13 +213,10 @@ class SparseRows:
     def transposed_times(self, G):
         """``X.T @ G`` for a dense 2-D ``G``, as a dense 2-D array."""
         products = self._map(
-            lambda rows, _, transposed: transposed @ G[rows], self._sum_parts
+            lambda rows, _, transposed: dense_2d(transposed @ G[rows]),
+            self._sum_parts,
         )
-        total = None
-        for _, product in products:
-            product = dense_2d(product)
-            total = product if total is None else np.add(total, product, out=total)
-        return total
+        return _sum_in_order(product for _, product in products)
 
     def squares_times(self, w):
         """``(X ** 2).T @ w`` for a vector ``w`` and a CSR ``X``, as a vector.
@@ -244,13 +245,22 @@ class SparseRows:
                 total += squares @ w[rows][chunk]
             return total
 
-        sums = [total for _, total in self._map(part_sum, self._sum_parts)]
-        return functools.reduce(np.add, sums)
+        return _sum_in_order(total for _, total in self._map(part_sum, self._sum_parts))
 
     def _map(self, product, parts):
         """``(rows, product(*part))`` for each part, computed in threads."""
         products = in_threads(lambda part: product(*part), parts, self.threads)
         return [(part[0], result) for part, result in zip(parts, products, strict=True)]
+
+
+def _sum_in_order(arrays):
+    """The sum of ``arrays`` (new arrays of one shape), added in order into
+    the first: the same bits whatever thread computed each."""
+    arrays = iter(arrays)
+    total = next(arrays)
+    for array in arrays:
+        total += array
+    return total
 
 
 def _parts(X, n_parts):
