@@ -272,17 +272,26 @@ def _sparse_moments(X, sample_weight, fit_intercept):
             return mean, var
         return np.zeros_like(mean), var + mean**2
     total = float(np.sum(weights))
-    mean_square = rows.squares_times(weights) / total
-    if not fit_intercept:
-        return np.zeros_like(mean_square), mean_square
-    mean = rows.transposed_times(weights[:, None])[:, 0] / total
-    var = mean_square - mean**2
-    # Relative error of the difference: about eps * mean**2 / var.
-    unsure = np.flatnonzero(mean**2 > CANCELLATION * var)
+    # Computed again, two-pass: where the sum of squares overflowed (summed
+    # before it is divided and not centered, it overflows near 1e153, where
+    # the two passes do not), and, with a mean, where the difference cancels
+    # (its relative error is about eps * mean**2 / var).
+    with np.errstate(over="ignore"):  # overflow is looked for, just below
+        mean_square = rows.squares_times(weights) / total
+        unsure = ~np.isfinite(mean_square)
+        if fit_intercept:
+            mean = rows.transposed_times(weights[:, None])[:, 0] / total
+            var = mean_square - mean**2
+            unsure |= mean**2 > CANCELLATION * var
+        else:
+            mean, var = np.zeros_like(mean_square), mean_square
+    unsure = np.flatnonzero(unsure)
     if unsure.size:
-        mean[unsure], var[unsure] = mean_variance_axis(
-            X[:, unsure], axis=0, weights=weights
-        )
+        again = mean_variance_axis(X[:, unsure], axis=0, weights=weights)
+        if fit_intercept:
+            mean[unsure], var[unsure] = again
+        else:
+            var[unsure] = again[1] + again[0] ** 2
     return mean, var
 
 

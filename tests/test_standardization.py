@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from sklearn_simple import _rows, _standardization
 from sklearn_simple._rows import SparseRows
@@ -145,3 +146,24 @@ def test_a_variance_that_cancels_is_computed_again_in_two_passes(split):
     X = _sparse_columns(np.random.RandomState(0))
     std = Standardization.of(X, np.ones(X.shape[0]), fit_intercept=True)
     np.testing.assert_allclose(std.scale[3], X[:, [3]].toarray().std(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_threaded_statistics_take_values_whose_squares_add_up_past_float64(
+    split, fit_intercept
+):
+    # About 80 squares near 2e306 a column overflow when summed; the two
+    # passes of mean_variance_axis centre them first and stay finite, and the
+    # threaded path must accept these values as they do.
+    rng = np.random.RandomState(0)
+    X = sp.random(400, 5, density=0.2, format="csr", random_state=rng)
+    X.data = (1.0 + X.data) * 1e153
+    with np.errstate(over="ignore"):
+        assert not np.all(np.isfinite((X.multiply(X)).sum(axis=0)))
+    std = Standardization.of(X, np.ones(400), fit_intercept=fit_intercept)
+    std.check_finite()
+    mean, var = mean_variance_axis(X, axis=0)
+    if not fit_intercept:
+        mean, var = 0.0, var + mean**2
+    np.testing.assert_allclose(std.mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(std.scale, np.sqrt(var), rtol=1e-12)
