@@ -234,9 +234,14 @@ def gram_top_eigenvalue(A, fit_intercept: bool) -> float:
     """The exact largest eigenvalue of the (d + 1) x (d + 1) matrix ``A``.
 
     Without an intercept its last row and column (the intercept's) are left out.
+    A matrix that overflowed gives inf, which the caller reports (LAPACK's
+    own error would not say that X is too large).
     """
     xp = namespace_of(A)[0]
-    return float(xp.linalg.eigvalsh(A if fit_intercept else A[:-1, :-1])[-1])
+    A = A if fit_intercept else A[:-1, :-1]
+    if not bool(xp.all(xp.isfinite(A))):
+        return float("inf")
+    return float(xp.linalg.eigvalsh(A)[-1])
 
 
 def _norm(xp, v):

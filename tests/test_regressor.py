@@ -443,3 +443,13 @@ def test_partial_fit_learns_a_feature_constant_in_the_first_chunk(rng):
         for chunk in np.array_split(np.arange(400), 4):
             reg.partial_fit(X[chunk], y[chunk])
     assert reg.coef_[0] == pytest.approx(3.0, rel=0.05)
+
+
+def test_sparse_x_too_large_for_the_gram_matrix_is_refused_clearly():
+    # Few features: the Gram path. Its matrix overflows, while the column
+    # statistics stay finite; LAPACK's "did not converge" said nothing of X.
+    rng = np.random.RandomState(0)
+    X = sp.random(400, 30, density=0.2, format="csr", random_state=rng)
+    X.data = (1.0 + X.data) * 1e154
+    with pytest.raises(ValueError, match=r"overflows float64.*Rescale X, e\.g\."):
+        SimpleRegressor().fit(X, rng.randn(400))
