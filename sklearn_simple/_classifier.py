@@ -123,7 +123,9 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         Maximum number of epochs.
     tol : float or None, default=1e-4
         Relative improvement of the loss under which an epoch counts as no
-        improvement; ``None`` runs ``max_iter`` epochs.
+        improvement. With a line search and ``alpha > 0``, training also
+        stops as soon as a step shows that the loss is within ``tol``
+        (relative) of its minimum. ``None`` runs ``max_iter`` epochs.
     n_iter_no_change : int, default=5
         Epochs without improvement before stopping.
     early_stopping : bool, default=False

@@ -14,6 +14,7 @@ estimators (``_base``) build those from the data and the parameters, and
 turn the result into fitted attributes.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
@@ -184,7 +185,7 @@ def train(
         hooks.begin(epoch, solver.weights)
         # 2.-4. Predict, compare through the loss, adjust against the gradient.
         if full_batch:
-            solver, evaluation = full_batch_step(
+            solver, evaluation, excess = full_batch_step(
                 objective, optimizer, solver, evaluation
             )
             loss = evaluation.loss + objective.penalty.value(solver.weights)
@@ -192,8 +193,9 @@ def train(
             solver, loss = _stochastic_epoch(
                 objective, optimizer, state, solver, evaluation, settings, rows
             )
+            excess = math.inf
         # 5. Repeat until the loss stops improving, or runs away.
-        stop, score = monitor.judge(epoch, solver, loss)
+        stop, score = monitor.judge(epoch, solver, loss, excess)
         state.solver = solver
         state.best, state.no_improvement = (
             monitor.stopper.best,
@@ -233,6 +235,13 @@ def _stochastic_epoch(objective, optimizer, state, solver, evaluation, settings,
 class Monitor:
     """Judges each epoch: divergence, the value to stop on, the weights to keep.
 
+    Training stops when the monitored loss stopped improving (``Stopper``),
+    or sooner, once a full-batch step shows that the training loss is within
+    ``tol`` (relative) of its minimum (``excess``, see
+    ``_solver.full_batch_step``): then no later epoch could improve it by
+    ``tol``, which is what the first rule's ``n_iter_no_change`` epochs
+    wait to see.
+
     The weights to keep in the end, when not the last ones, are those of the
     best validation epoch, or of the lowest loss for a non-smooth loss (a
     subgradient method does not descend monotonically).
@@ -260,8 +269,13 @@ class Monitor:
         self.lowest = start
         self.losses, self.validation_scores = [], []
 
-    def judge(self, epoch: int, solver: SolverState, loss: float):
-        """``(stop, validation score or None)`` after an epoch; raises on divergence."""
+    def judge(
+        self, epoch: int, solver: SolverState, loss: float, excess: float = math.inf
+    ):
+        """``(stop, validation score or None)`` after an epoch; raises on divergence.
+
+        ``excess`` bounds how far ``loss`` is above its minimum.
+        """
         self.losses.append(loss)
         settings = self.settings
         if self._diverging(loss):
@@ -275,7 +289,9 @@ class Monitor:
         if self.validation is None:
             if self.keep_lowest and loss < self.lowest:
                 self.best_weights, self.lowest = solver.weights, loss
-            return self.stopper.update(loss), None
+            stop = self.stopper.update(loss)
+            tol = self.stopper.tol
+            return stop or (tol is not None and excess <= tol * abs(loss)), None
         validation_loss = self.validation.evaluate(solver.weights).loss
         score = -validation_loss
         if not self.validation_scores or score > max(self.validation_scores):

@@ -28,6 +28,8 @@ positive; the gradient step sees only the logistic terms, and the safe step
 ``learning_rate / L`` keeps its meaning.
 """
 
+import math
+
 import numpy as np
 
 from ._array_api import (
@@ -153,6 +155,10 @@ class OrdinalPenalty:
 
     def value(self, weights) -> float:
         return self.l2.value(weights[: self.d + 1, :]) + self.gap_term(weights)
+
+    def excess_bound(self, mapping, step: float, intercept_curvature: float) -> float:
+        """``inf``: the thresholds are free, with no known curvature to bound by."""
+        return math.inf
 
     def prox(self, weights, step: float):
         """Shrink the coefficients, keep the first threshold, push gaps apart."""

@@ -110,7 +110,9 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
     search, and once more when the momentum made the objective rise: then
     the step is undone and the next gradient is taken at the old weights.
 
-    Returns the new state and its evaluation.
+    Returns the new state, its evaluation, and how far the objective at the
+    new weights can be above its minimum: a bound that a step of the line
+    search gives (see ``L2Penalty.excess_bound``), ``inf`` otherwise.
     """
     penalty = objective.penalty
     point, gradient = lookahead(optimizer, state), evaluation.gradient
@@ -148,8 +150,13 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
         # never raises the loss, and above, a rise is how divergence shows.
         t = optimizer.advance(t, restart=True)
         new = SolverState(state.weights, state.weights, step, t)
-        new_evaluation = objective.evaluate(state.weights)
-    return new, new_evaluation
+        return new, objective.evaluate(state.weights), math.inf
+    # The bound needs the sufficient decrease, which only a line search checks.
+    excess = math.inf
+    if optimizer.line_search:
+        mapping = (point - weights) / step
+        excess = penalty.excess_bound(mapping, step, objective.loss.curvature)
+    return new, new_evaluation, excess
 
 
 def _sufficient_decrease(xp, evaluation, point, weights, step, new_loss):
@@ -258,7 +265,7 @@ def stream_step(objective, optimizer, state: SolverState, evaluation, null: floa
     """
     penalty = objective.penalty
     before = evaluation.loss + penalty.value(state.weights)
-    new, new_evaluation = full_batch_step(objective, optimizer, state, evaluation)
+    new, new_evaluation, _ = full_batch_step(objective, optimizer, state, evaluation)
     loss = new_evaluation.loss + penalty.value(new.weights)
     if loss <= max(before, null):
         return new, loss

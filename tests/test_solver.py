@@ -22,6 +22,7 @@ CENTER = np.array([[1.0], [-2.0], [3.0], [0.5]])
 
 class _Smooth:
     smooth = True
+    curvature = CURVATURES.max()
 
 
 class ToyQuadratic:

@@ -1,0 +1,158 @@
+"""The line search's bound on the distance to the minimum, and the stop it allows.
+
+Each step of the line search bounds how far the objective at its new weights
+is above the minimum (``L2Penalty.excess_bound``); training stops as soon as
+that bound is within ``tol`` of the loss. The minimum is taken from
+scikit-learn's converged ``LogisticRegression`` and ``Ridge`` (or a tighter
+fit of ours where it is lower), each objective computed here from the
+fitted coefficients.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import logsumexp
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from sklearn_simple import SimpleRegressor, ThresholdClassifier
+from sklearn_simple._loop import Monitor
+
+TIGHT = {"tol": 1e-13, "max_iter": 5000, "optimizer": "linesearch"}
+
+
+def _objective(model, X, y, alpha, sw):
+    """The mean loss plus ``alpha / 2 * ||coef||**2``, from the coefficients."""
+    coef = np.atleast_2d(model.coef_)
+    P = X @ coef.T + model.intercept_
+    if P.shape[1] > 1:  # multinomial
+        rows = np.searchsorted(model.classes_, y)
+        loss = logsumexp(P, axis=1) - P[np.arange(len(y)), rows]
+    elif hasattr(model, "classes_"):
+        y01 = (y == model.classes_[1]).astype(float)
+        loss = np.logaddexp(0, P[:, 0]) - y01 * P[:, 0]
+    else:
+        loss = 0.5 * (np.ravel(P) - y) ** 2
+    return np.average(loss, weights=sw) + 0.5 * alpha * np.sum(coef * coef)
+
+
+def _minimum(X, y, alpha, sw, ours):
+    """The lowest objective of a converged scikit-learn model and of ``ours``."""
+    if hasattr(ours, "classes_"):
+        # Not always converged at that tol (text-like): its objective is only
+        # an upper bound on the minimum, as is that of our tight fit.
+        peer = LogisticRegression(
+            C=1 / (alpha * sw.sum()), tol=1e-12, max_iter=100_000
+        ).fit(X, y, sample_weight=sw)
+    else:
+        peer = Ridge(alpha=alpha * sw.sum(), tol=1e-12, max_iter=100_000)
+        peer.fit(X, y, sample_weight=sw)
+    tight = ours.set_params(**TIGHT).fit(X, y, sample_weight=sw)
+    return min(_objective(m, X, y, alpha, sw) for m in (peer, tight))
+
+
+def _text_like(n_rows, n_features, per_row, rng):
+    rows = np.repeat(np.arange(n_rows), per_row)
+    cols = rng.zipf(1.3, n_rows * per_row) % n_features
+    X = sp.csr_matrix(
+        (rng.exponential(size=len(rows)), (rows, cols)), (n_rows, n_features)
+    )
+    X.sum_duplicates()
+    return X, X @ rng.normal(size=n_features) + rng.normal(size=n_rows)
+
+
+def _case(name):
+    """``(estimator, X, y, alpha, sample_weight)`` of a regime to try."""
+    rng = np.random.RandomState(0)
+    if name in ("text-like", "text-like regression"):
+        X, score = _text_like(2000, 5000, 20, rng)
+        if name == "text-like regression":
+            return SimpleRegressor(), X, score, 1e-4, np.ones(X.shape[0])
+        return ThresholdClassifier(), X, score > np.median(score), 1e-4, None
+    n_rows, n_features, classes = {
+        "tall": (50_000, 3, 2),
+        "5 classes": (3000, 10, 5),
+    }.get(name, (2000, 20, 2))
+    X, y = make_classification(
+        n_rows,
+        n_features,
+        n_informative=n_features // 2 + 1,
+        n_redundant=0,
+        n_classes=classes,
+        class_sep=4.0 if name == "nearly separable" else 1.0,
+        random_state=0,
+    )
+    alpha = {"large alpha": 1.0, "nearly separable": 0.05}.get(name, 1e-3)
+    if name == "extreme magnitudes":
+        X = X * np.logspace(-6, 6, n_features)
+    sw = rng.uniform(0, 3, n_rows) if name == "sample weights" else None
+    return ThresholdClassifier(), X, y, alpha, sw
+
+
+CASES = [
+    "dense",
+    "text-like",
+    "text-like regression",
+    "tall",
+    "5 classes",
+    "sample weights",
+    "extreme magnitudes",
+    "large alpha",
+    "nearly separable",
+]
+
+
+def _steps(model, X, y, sw, monkeypatch):
+    """Fit ``model``; return the ``(loss, excess bound)`` of every epoch."""
+    steps, judge = [], Monitor.judge
+
+    def recording(self, epoch, solver, loss, excess=np.inf):
+        steps.append((loss, excess))
+        return judge(self, epoch, solver, loss, excess)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Monitor, "judge", recording)
+        model.fit(X, y, sample_weight=sw)
+    return steps
+
+
+@pytest.mark.filterwarnings("ignore:lbfgs failed to converge")
+@pytest.mark.parametrize("name", CASES)
+def test_every_line_search_step_bounds_its_distance_to_the_minimum(name, monkeypatch):
+    model, X, y, alpha, sw = _case(name)
+    sw = np.ones(X.shape[0]) if sw is None else sw
+    model.set_params(alpha=alpha, optimizer="linesearch")
+    steps = _steps(model, X, y, sw, monkeypatch)
+    minimum = _minimum(X, y, alpha, sw, model)
+    # A step undone because its momentum overshot has no bound.
+    bounded = [(loss, bound) for loss, bound in steps if np.isfinite(bound)]
+    assert len(bounded) > len(steps) / 2
+    for loss, bound in bounded:
+        assert loss - minimum <= bound + 1e-12 * abs(minimum)
+
+
+@pytest.mark.parametrize(
+    "name, alpha",
+    [("text-like", 1e-2), ("text-like regression", 0.1), ("5 classes", 0.1)],
+)
+def test_a_line_search_stops_within_tol_of_the_minimum_without_waiting(name, alpha):
+    model, X, y, _, _ = _case(name)
+    sw = np.ones(X.shape[0])
+    model.set_params(alpha=alpha, optimizer="linesearch")
+    model.fit(X, y, sample_weight=sw)
+    losses = np.asarray(model.loss_curve_)
+    # Epochs at the end that did not improve on the best loss by tol.
+    improved = losses[1:] < np.minimum.accumulate(losses)[:-1] * (1 - model.tol)
+    waited = len(improved) - 1 - np.flatnonzero(improved)[-1]
+    assert waited < model.n_iter_no_change
+    tol = model.tol
+    assert losses[-1] - _minimum(X, y, alpha, sw, model) <= tol * abs(losses[-1])
+
+
+def test_without_a_penalty_training_waits_n_iter_no_change_epochs():
+    model, X, y, _, _ = _case("text-like")
+    model.set_params(alpha=0.0, optimizer="linesearch", max_iter=10_000)
+    losses = np.asarray(model.fit(X, y).loss_curve_)
+    best = np.minimum.accumulate(losses)
+    last_improvement = np.flatnonzero(losses[1:] < best[:-1] * (1 - model.tol))[-1]
+    assert len(losses) - 2 - last_improvement == model.n_iter_no_change
