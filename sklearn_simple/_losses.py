@@ -7,7 +7,8 @@ derivative with respect to ``p``), in the array namespace ``xp`` of the data
 where a loss can (a pass over X needs both at the same scores). The
 objective turns these into a gradient with respect to the weights.
 ``curvature`` bounds the second derivative, which is what the safe step
-size is built from; ``targets`` says how class labels are coded; ``smooth``
+size is built from, and ``smallest_curvature`` bounds it from below (0
+where no bound holds); ``targets`` says how class labels are coded; ``smooth``
 says whether the derivative is continuous.
 
 Two more losses serve the classifier beyond two classes (they are chosen by
@@ -44,6 +45,8 @@ class Loss:
     (array([2.]), array([2.]))
     """
 
+    smallest_curvature = 0.0
+
     def value_and_derivative(self, y, p, xp=np):
         """``(value(y, p), derivative(y, p))``."""
         return self.value(y, p, xp), self.derivative(y, p, xp)
@@ -64,7 +67,7 @@ class SquaredError(Loss):
 
     name = "squared_error"
     smooth = True
-    curvature = 1.0
+    curvature = smallest_curvature = 1.0
     targets = (-1.0, 1.0)  # class coding when used by a classifier
 
     def value(self, y, p, xp=np):

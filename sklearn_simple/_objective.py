@@ -104,7 +104,7 @@ class L2Penalty:
             return 0.5 * self.alpha * float(np.vdot(coef, coef))
         return 0.5 * self.alpha * float(self._xp.sum(coef * coef))
 
-    def excess_bound(self, mapping, step: float, intercept_curvature: float) -> float:
+    def excess_bound(self, mapping, step: float, loss) -> float:
         """How far above its minimum a proximal step of size ``step`` landed.
 
         ``mapping`` is the step's gradient mapping ``g = (point - new) /
@@ -120,23 +120,30 @@ class L2Penalty:
         (the fundamental prox-grad inequality: Beck, *First-Order Methods in
         Optimization*, 2017, section 10.4).
 
-        The free intercept has no curvature from the penalty. It is counted
-        as a coefficient of unit scale, with the curvature ``alpha``, or
-        ``intercept_curvature`` (the loss's largest) where that is smaller:
-        an overestimate unless the loss curves even less along it. For the
-        squared error it never does (its curvature along the intercept of
-        centered features is 1); for a log loss, the mean of ``p * (1 -
-        p)``, only in extreme fits. ``inf`` without a penalty.
+        The free intercept has no curvature from the penalty; it is counted
+        as a coefficient of unit scale, with the curvature the ``loss`` has
+        along it. The features are centered, so that the loss's Hessian
+        along the intercept is the weighted mean of its second derivative,
+        with nothing coupling it to the coefficients for the squared error:
+        its curvature there is 1. A log loss has no lower bound (the mean of
+        ``p * (1 - p)``); it is taken as ``alpha``, or the loss's largest
+        curvature where that is smaller: an overestimate unless the loss
+        curves even less along it, which only extreme fits do. ``inf``
+        without a penalty.
 
         Examples
         --------
         >>> import numpy as np
         >>> from sklearn_simple._objective import L2Penalty
         >>> penalty = L2Penalty(alpha=0.5, scale=np.array([1.0]))
-        >>> penalty.excess_bound(np.zeros((2, 1)), 1.0, 1.0)  # at the minimum
+        >>> from sklearn_simple._losses import LogLoss, SquaredError
+        >>> penalty.excess_bound(np.zeros((2, 1)), 1.0, LogLoss())  # a minimum
         0.0
-        >>> penalty.excess_bound(np.array([[0.0], [0.5]]), 1.0, 1.0)
-        0.375
+        >>> # The intercept's curvature: 1/4 for the log loss (alpha is more).
+        >>> penalty.excess_bound(np.array([[0.0], [0.5]]), 1.0, LogLoss())
+        0.625
+        >>> penalty.excess_bound(np.array([[0.0], [0.5]]), 1.0, SquaredError())
+        0.25
         """
         if self.alpha == 0:
             return math.inf
@@ -146,7 +153,7 @@ class L2Penalty:
         return (
             float(xp.sum(coef * coef)) / (2 * self.alpha)
             + float(xp.sum(intercept * intercept))
-            / (2 * min(self.alpha, intercept_curvature))
+            / (2 * max(loss.smallest_curvature, min(self.alpha, loss.curvature)))
             + step / 2 * float(xp.sum(mapping * mapping))
         )
 

@@ -155,7 +155,7 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
     excess = math.inf
     if optimizer.line_search:
         mapping = (point - weights) / step
-        excess = penalty.excess_bound(mapping, step, objective.loss.curvature)
+        excess = penalty.excess_bound(mapping, step, objective.loss)
     return new, new_evaluation, excess
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.special import logsumexp
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_regression
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from sklearn_simple import SimpleRegressor, ThresholdClassifier
@@ -69,6 +69,9 @@ def _case(name):
         if name == "text-like regression":
             return SimpleRegressor(), X, score, 1e-4, np.ones(X.shape[0])
         return ThresholdClassifier(), X, score > np.median(score), 1e-4, None
+    if name == "weighted regression":
+        X, y = make_regression(2000, 20, noise=10.0, bias=50.0, random_state=0)
+        return SimpleRegressor(), X + 3.0, y, 1e-3, rng.uniform(0, 3, len(y))
     n_rows, n_features, classes = {
         "tall": (50_000, 3, 2),
         "5 classes": (3000, 10, 5),
@@ -93,6 +96,7 @@ CASES = [
     "dense",
     "text-like",
     "text-like regression",
+    "weighted regression",
     "tall",
     "5 classes",
     "sample weights",

@@ -22,7 +22,7 @@ CENTER = np.array([[1.0], [-2.0], [3.0], [0.5]])
 
 class _Smooth:
     smooth = True
-    curvature = CURVATURES.max()
+    curvature, smallest_curvature = CURVATURES.max(), CURVATURES.min()
 
 
 class ToyQuadratic:
