@@ -9,6 +9,7 @@ turn raw scores into predictions.
 
 import copy
 import logging
+import math
 import time
 import warnings
 from dataclasses import replace
@@ -111,13 +112,16 @@ class _EstimatorHooks(EpochHooks):
             **self.task,
         )
 
-    def end(self, epoch, weights, loss, score, step):
+    def end(self, epoch, weights, loss, score, step, excess):
         if self.estimator.verbose:
             logger.info(
-                "epoch %d: loss %.6g%s, step %.3g, %.3f s",
+                "epoch %d: loss %.6g%s%s, step %.3g, %.3f s",
                 epoch,
                 loss,
                 "" if score is None else f", validation score {score:.6g}",
+                ""
+                if math.isinf(excess)
+                else f" (at most {excess:.3g} above its minimum)",
                 step,
                 time.perf_counter() - self.tic,
             )

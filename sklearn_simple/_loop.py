@@ -143,8 +143,11 @@ class EpochHooks:
     def begin(self, epoch: int, weights) -> None:
         """Before the epoch, at its starting weights."""
 
-    def end(self, epoch: int, weights, loss: float, score, step: float) -> bool:
-        """After the epoch: its weights, loss, validation score and step size."""
+    def end(
+        self, epoch: int, weights, loss: float, score, step: float, excess: float
+    ) -> bool:
+        """After the epoch: its weights, loss, validation score, step size,
+        and how far the loss can be above its minimum (``inf``: unknown)."""
         return False
 
 
@@ -207,7 +210,7 @@ def train(
             state.average, state.n_averaged = running_average(
                 state.average, solver.weights, state.n_averaged
             )
-        stop |= hooks.end(epoch, solver.weights, loss, score, solver.step)
+        stop |= hooks.end(epoch, solver.weights, loss, score, solver.step, excess)
         if stop and not settings.incremental:
             break
     else:

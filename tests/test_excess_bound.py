@@ -8,6 +8,9 @@ fit of ours where it is lower), each objective computed here from the
 fitted coefficients.
 """
 
+import logging
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -160,3 +163,23 @@ def test_without_a_penalty_training_waits_n_iter_no_change_epochs():
     best = np.minimum.accumulate(losses)
     last_improvement = np.flatnonzero(losses[1:] < best[:-1] * (1 - model.tol))[-1]
     assert len(losses) - 2 - last_improvement == model.n_iter_no_change
+
+
+def test_verbose_logs_the_bound_the_fit_stopped_on(caplog):
+    model, X, y, _, _ = _case("text-like")
+    model.set_params(alpha=1e-2, optimizer="linesearch", verbose=1)
+    with caplog.at_level(logging.INFO, logger="sklearn_simple"):
+        model.fit(X, y)
+    last = [
+        r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch")
+    ]
+    bound = float(re.search(r"at most (\S+) above its minimum", last[-1]).group(1))
+    assert 0 <= bound <= model.tol * model.loss_curve_[-1]
+
+
+def test_verbose_logs_no_bound_without_a_line_search(caplog):
+    model, X, y, _, _ = _case("text-like")
+    model.set_params(alpha=1e-2, optimizer="nesterov", verbose=1)
+    with caplog.at_level(logging.INFO, logger="sklearn_simple"):
+        model.fit(X, y)
+    assert "above its minimum" not in caplog.text

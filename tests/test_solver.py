@@ -127,7 +127,7 @@ class _StopAtThird(EpochHooks):
     def begin(self, epoch, weights):
         self.seen.append(epoch)
 
-    def end(self, epoch, weights, loss, score, step):
+    def end(self, epoch, weights, loss, score, step, excess):
         return epoch == 3
 
 
