@@ -120,16 +120,16 @@ class L2Penalty:
         (the fundamental prox-grad inequality: Beck, *First-Order Methods in
         Optimization*, 2017, section 10.4).
 
-        The free intercept has no curvature from the penalty; it is counted
-        as a coefficient of unit scale, with the curvature the ``loss`` has
-        along it. The features are centered, so that the loss's Hessian
-        along the intercept is the weighted mean of its second derivative,
-        with nothing coupling it to the coefficients for the squared error:
-        its curvature there is 1. A log loss has no lower bound (the mean of
-        ``p * (1 - p)``); it is taken as ``alpha``, or the loss's largest
-        curvature where that is smaller: an overestimate unless the loss
-        curves even less along it, which only extreme fits do. ``inf``
-        without a penalty.
+        The free intercept has no curvature from the penalty: it needs the
+        loss's own curvature along it, ``loss.smallest_curvature``. That of
+        the squared error is 1 everywhere, and the features are centered, so
+        that nothing couples the intercept to the coefficients: its part is
+        ``g_b**2 / 2``. A log loss has no such bound (its curvature along
+        the intercept is the mean of ``p * (1 - p)``, as small as the fit is
+        confident): then there is no bound (``inf``) unless the intercept is
+        not fitted (its ``g_b`` is 0). Counting the intercept with ``alpha``
+        instead fell short by a factor of 3 on imbalanced classes (1 %
+        positive) of well separated data. ``inf`` without a penalty.
 
         Examples
         --------
@@ -139,23 +139,25 @@ class L2Penalty:
         >>> from sklearn_simple._losses import LogLoss, SquaredError
         >>> penalty.excess_bound(np.zeros((2, 1)), 1.0, LogLoss())  # a minimum
         0.0
-        >>> # The intercept's curvature: 1/4 for the log loss (alpha is more).
-        >>> penalty.excess_bound(np.array([[0.0], [0.5]]), 1.0, LogLoss())
-        0.625
+        >>> penalty.excess_bound(np.array([[0.5], [0.0]]), 1.0, LogLoss())
+        0.375
         >>> penalty.excess_bound(np.array([[0.0], [0.5]]), 1.0, SquaredError())
         0.25
+        >>> penalty.excess_bound(np.array([[0.0], [0.5]]), 1.0, LogLoss())
+        inf
         """
         if self.alpha == 0:
             return math.inf
         xp = self._xp
         coef = mapping[:-1, :] * self.scale[:, None]
-        intercept = mapping[-1:, :]
-        return (
-            float(xp.sum(coef * coef)) / (2 * self.alpha)
-            + float(xp.sum(intercept * intercept))
-            / (2 * max(loss.smallest_curvature, min(self.alpha, loss.curvature)))
-            + step / 2 * float(xp.sum(mapping * mapping))
-        )
+        bound = float(xp.sum(coef * coef)) / (2 * self.alpha)
+        bound += step / 2 * float(xp.sum(mapping * mapping))
+        intercept = float(xp.sum(mapping[-1, :] * mapping[-1, :]))
+        if not intercept:  # none fitted, or already at its best
+            return bound
+        if not loss.smallest_curvature:
+            return math.inf
+        return bound + intercept / (2 * loss.smallest_curvature)
 
     def prox(self, weights, step: float):
         """Exact proximal step: ``argmin_x penalty(x) + ||x - weights||**2 / (2 step)``.

@@ -1,8 +1,10 @@
 """The line search's bound on the distance to the minimum, and the stop it allows.
 
 Each step of the line search bounds how far the objective at its new weights
-is above the minimum (``L2Penalty.excess_bound``); training stops as soon as
-that bound is within ``tol`` of the loss. The minimum is taken from
+is above the minimum (``L2Penalty.excess_bound``) where the loss has a known
+curvature along the intercept (the squared error), or there is no intercept;
+training stops as soon as that bound is within ``tol`` of the loss. The
+minimum is taken from
 scikit-learn's converged ``LogisticRegression`` and ``Ridge`` (or a tighter
 fit of ours where it is lower), each objective computed here from the
 fitted coefficients.
@@ -45,10 +47,18 @@ def _minimum(X, y, alpha, sw, ours):
         # Not always converged at that tol (text-like): its objective is only
         # an upper bound on the minimum, as is that of our tight fit.
         peer = LogisticRegression(
-            C=1 / (alpha * sw.sum()), tol=1e-12, max_iter=100_000
+            C=1 / (alpha * sw.sum()),
+            fit_intercept=ours.fit_intercept,
+            tol=1e-12,
+            max_iter=100_000,
         ).fit(X, y, sample_weight=sw)
     else:
-        peer = Ridge(alpha=alpha * sw.sum(), tol=1e-12, max_iter=100_000)
+        peer = Ridge(
+            alpha=alpha * sw.sum(),
+            fit_intercept=ours.fit_intercept,
+            tol=1e-12,
+            max_iter=100_000,
+        )
         peer.fit(X, y, sample_weight=sw)
     tight = ours.set_params(**TIGHT).fit(X, y, sample_weight=sw)
     return min(_objective(m, X, y, alpha, sw) for m in (peer, tight))
@@ -71,13 +81,22 @@ def _case(name):
         X, score = _text_like(2000, 5000, 20, rng)
         if name == "text-like regression":
             return SimpleRegressor(), X, score, 1e-4, np.ones(X.shape[0])
-        return ThresholdClassifier(), X, score > np.median(score), 1e-4, None
+        y = score > np.median(score)
+        return ThresholdClassifier(fit_intercept=False), X, y, 1e-4, None
+    if name == "imbalanced":
+        # 1 % positive, well separated, far from the origin: where counting
+        # the intercept with alpha fell short by 3x.
+        X, y = make_classification(
+            5000, 20, weights=[0.99], class_sep=3.0, flip_y=0, random_state=0
+        )
+        return ThresholdClassifier(fit_intercept=False), X + 5.0, y, 0.01, None
     if name == "weighted regression":
         X, y = make_regression(2000, 20, noise=10.0, bias=50.0, random_state=0)
         return SimpleRegressor(), X + 3.0, y, 1e-3, rng.uniform(0, 3, len(y))
     n_rows, n_features, classes = {
         "tall": (50_000, 3, 2),
         "5 classes": (3000, 10, 5),
+        "30 classes": (3000, 30, 30),
     }.get(name, (2000, 20, 2))
     X, y = make_classification(
         n_rows,
@@ -91,8 +110,11 @@ def _case(name):
     alpha = {"large alpha": 1.0, "nearly separable": 0.05}.get(name, 1e-3)
     if name == "extreme magnitudes":
         X = X * np.logspace(-6, 6, n_features)
+    if name == "float32":
+        X = X.astype(np.float32)
     sw = rng.uniform(0, 3, n_rows) if name == "sample weights" else None
-    return ThresholdClassifier(), X, y, alpha, sw
+    # A log loss has a bound only without an intercept (see excess_bound).
+    return ThresholdClassifier(fit_intercept=False), X, y, alpha, sw
 
 
 CASES = [
@@ -102,7 +124,10 @@ CASES = [
     "weighted regression",
     "tall",
     "5 classes",
+    "30 classes",
     "sample weights",
+    "imbalanced",
+    "float32",
     "extreme magnitudes",
     "large alpha",
     "nearly separable",
@@ -134,8 +159,10 @@ def test_every_line_search_step_bounds_its_distance_to_the_minimum(name, monkeyp
     # A step undone because its momentum overshot has no bound.
     bounded = [(loss, bound) for loss, bound in steps if np.isfinite(bound)]
     assert len(bounded) > len(steps) / 2
+    # What the dtype of X can resolve of the loss, which is computed in it.
+    resolution = 10 * np.finfo(X.dtype).eps * abs(minimum)
     for loss, bound in bounded:
-        assert loss - minimum <= bound + 1e-12 * abs(minimum)
+        assert loss - minimum <= bound + resolution
 
 
 @pytest.mark.parametrize(
@@ -183,3 +210,11 @@ def test_verbose_logs_no_bound_without_a_line_search(caplog):
     with caplog.at_level(logging.INFO, logger="sklearn_simple"):
         model.fit(X, y)
     assert "above its minimum" not in caplog.text
+
+
+@pytest.mark.parametrize("name", ["text-like", "5 classes"])
+def test_a_log_loss_with_an_intercept_has_no_bound(name, monkeypatch):
+    model, X, y, alpha, _ = _case(name)
+    model.set_params(alpha=alpha, optimizer="linesearch", fit_intercept=True)
+    steps = _steps(model, X, y, np.ones(X.shape[0]), monkeypatch)
+    assert all(bound == np.inf for _, bound in steps)
