@@ -107,6 +107,10 @@ class LogLoss(Loss):
         e = _exp_minus_abs(xp, p)  # one exp for both halves
         return _softplus(xp, p, e) - y * p, sigmoid_of(xp, p, e) - y
 
+    def second_derivative(self, y, p, xp=np):
+        s = sigmoid_of(xp, p, _exp_minus_abs(xp, p))
+        return s * (1 - s)
+
 
 class Hinge(Loss):
     """Hinge loss for targets in ``{-1, +1}``: ``max(0, 1 - y * p)``.

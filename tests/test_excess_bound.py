@@ -2,9 +2,10 @@
 
 Each step of the line search bounds how far the objective at its new weights
 is above the minimum (``L2Penalty.excess_bound``) where the loss has a known
-curvature along the intercept (the squared error), or there is no intercept;
-training stops as soon as that bound is within ``tol`` of the loss. The
-minimum is taken from
+curvature along the intercept (the squared error), or there is no intercept.
+A binary log loss with an intercept gets its bound from one more pass, at
+the first epoch without improvement (``Monitor``). Training stops as soon as
+a bound is within ``tol`` of the loss. The minimum is taken from
 scikit-learn's converged ``LogisticRegression`` and ``Ridge`` (or a tighter
 fit of ours where it is lower), each objective computed here from the
 fitted coefficients.
@@ -74,22 +75,27 @@ def _text_like(n_rows, n_features, per_row, rng):
     return X, X @ rng.normal(size=n_features) + rng.normal(size=n_rows)
 
 
-def _case(name):
-    """``(estimator, X, y, alpha, sample_weight)`` of a regime to try."""
+def _case(name, fit_intercept=False):
+    """``(estimator, X, y, alpha, sample_weight)`` of a regime to try.
+
+    Classifiers without an intercept unless asked: their steps bound their
+    excess, as the regressor's do.
+    """
     rng = np.random.RandomState(0)
     if name in ("text-like", "text-like regression"):
         X, score = _text_like(2000, 5000, 20, rng)
         if name == "text-like regression":
             return SimpleRegressor(), X, score, 1e-4, np.ones(X.shape[0])
         y = score > np.median(score)
-        return ThresholdClassifier(fit_intercept=False), X, y, 1e-4, None
+        return ThresholdClassifier(fit_intercept=fit_intercept), X, y, 1e-4, None
     if name == "imbalanced":
         # 1 % positive, well separated, far from the origin: where counting
         # the intercept with alpha fell short by 3x.
         X, y = make_classification(
             5000, 20, weights=[0.99], class_sep=3.0, flip_y=0, random_state=0
         )
-        return ThresholdClassifier(fit_intercept=False), X + 5.0, y, 0.01, None
+        model = ThresholdClassifier(fit_intercept=fit_intercept)
+        return model, X + 5.0, y, 0.01, None
     if name == "weighted regression":
         X, y = make_regression(2000, 20, noise=10.0, bias=50.0, random_state=0)
         return SimpleRegressor(), X + 3.0, y, 1e-3, rng.uniform(0, 3, len(y))
@@ -113,8 +119,7 @@ def _case(name):
     if name == "float32":
         X = X.astype(np.float32)
     sw = rng.uniform(0, 3, n_rows) if name == "sample weights" else None
-    # A log loss has a bound only without an intercept (see excess_bound).
-    return ThresholdClassifier(fit_intercept=False), X, y, alpha, sw
+    return ThresholdClassifier(fit_intercept=fit_intercept), X, y, alpha, sw
 
 
 CASES = [
@@ -139,8 +144,9 @@ def _steps(model, X, y, sw, monkeypatch):
     steps, judge = [], Monitor.judge
 
     def recording(self, epoch, solver, loss, excess=np.inf):
+        stop, score, excess = judge(self, epoch, solver, loss, excess)
         steps.append((loss, excess))
-        return judge(self, epoch, solver, loss, excess)
+        return stop, score, excess
 
     with monkeypatch.context() as patch:
         patch.setattr(Monitor, "judge", recording)
@@ -212,9 +218,27 @@ def test_verbose_logs_no_bound_without_a_line_search(caplog):
     assert "above its minimum" not in caplog.text
 
 
-@pytest.mark.parametrize("name", ["text-like", "5 classes"])
-def test_a_log_loss_with_an_intercept_has_no_bound(name, monkeypatch):
-    model, X, y, alpha, _ = _case(name)
-    model.set_params(alpha=alpha, optimizer="linesearch", fit_intercept=True)
+BINARY = ["dense", "text-like", "tall", "sample weights", "imbalanced", "float32"]
+BINARY += ["extreme magnitudes", "large alpha", "nearly separable"]
+
+
+@pytest.mark.filterwarnings("ignore:lbfgs failed to converge")
+@pytest.mark.parametrize("name", BINARY)
+def test_a_log_loss_with_an_intercept_is_bounded_at_its_first_stall(name, monkeypatch):
+    model, X, y, alpha, sw = _case(name, fit_intercept=True)
+    sw = np.ones(X.shape[0]) if sw is None else sw
+    model.set_params(alpha=alpha, optimizer="linesearch")
+    steps = _steps(model, X, y, sw, monkeypatch)
+    minimum = _minimum(X, y, alpha, sw, model)
+    bounded = [(loss, bound) for loss, bound in steps if np.isfinite(bound)]
+    assert bounded
+    resolution = 10 * np.finfo(X.dtype).eps * abs(minimum)
+    for loss, bound in bounded:
+        assert loss - minimum <= bound + resolution
+
+
+def test_a_multinomial_with_an_intercept_has_no_bound(monkeypatch):
+    model, X, y, alpha, _ = _case("5 classes", fit_intercept=True)
+    model.set_params(alpha=alpha, optimizer="linesearch")
     steps = _steps(model, X, y, np.ones(X.shape[0]), monkeypatch)
     assert all(bound == np.inf for _, bound in steps)
