@@ -123,12 +123,13 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         Maximum number of epochs.
     tol : float or None, default=1e-4
         Relative improvement of the loss under which an epoch counts as no
-        improvement. With a line search and ``alpha > 0``, training also
-        stops as soon as it shows that the loss is within ``tol`` (relative)
-        of its minimum: each step shows it for ``loss="squared_error"`` or
-        without an intercept, one more pass at the first epoch without
-        improvement for the log loss with two classes. ``None`` runs
-        ``max_iter`` epochs.
+        improvement. With a line search, ``alpha > 0`` and float64 data,
+        training also stops as soon as it shows that the loss is within
+        ``tol`` (relative) of its minimum: each step shows it for
+        ``loss="squared_error"`` or without an intercept, one more pass at
+        the first epoch without improvement for the log loss with two
+        classes (not for more classes with an intercept, nor ordinal ones).
+        ``None`` runs ``max_iter`` epochs.
     n_iter_no_change : int, default=5
         Epochs without improvement before stopping.
     early_stopping : bool, default=False

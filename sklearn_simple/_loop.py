@@ -5,7 +5,8 @@
 2. Predict: the raw score of every training row.
 3. Compare the predictions with the targets through the loss.
 4. Adjust the weights against the gradient (``_solver``).
-5. Repeat until the loss stops improving (``_stopping``), or runs away.
+5. Repeat until the loss stops improving (``_stopping``), or is shown to be
+   within ``tol`` of its minimum (:class:`Monitor`), or runs away.
 
 :func:`train` is that loop and nothing else. What it works on is passed in:
 the objective (``_objective``: steps 2 and 3), the optimizer
@@ -264,9 +265,16 @@ class Monitor:
             self.null = state.null
         self.smooth = objective.loss.smooth
         self.objective = objective
+        # Bounds on the distance to the minimum are built from losses and
+        # gradients; in float32 those are too inexact for them (features
+        # offset by 1000: a bound 3x below the excess).
+        self.bounded = objective.xp.finfo(objective.dtype).bits == 64
         # Objectives that read rows can re-fit the intercept on their scores.
         self.certify = (
-            certify and self.smooth and hasattr(objective, "with_best_intercept")
+            certify
+            and self.bounded
+            and self.smooth
+            and hasattr(objective, "with_best_intercept")
         )
         self.history = state.history
         self.stopper = Stopper(
@@ -304,11 +312,15 @@ class Monitor:
                 self.best_weights, self.lowest = solver.weights, loss
             stop = self.stopper.update(loss)
             tol = self.stopper.tol
+            if not self.bounded:
+                excess = math.inf
             if tol is None:
                 return stop, None, excess
             if excess > tol * abs(loss) and self._stalling():
-                excess = self._certified_excess(solver.weights, loss)
+                excess = min(excess, self._certified_excess(solver.weights, loss))
             return stop or excess <= tol * abs(loss), None, excess
+        if not self.bounded:
+            excess = math.inf
         validation_loss = self.validation.evaluate(solver.weights).loss
         score = -validation_loss
         if not self.validation_scores or score > max(self.validation_scores):

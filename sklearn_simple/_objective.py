@@ -68,6 +68,10 @@ __all__ = ["Evaluation", "GramObjective", "L2Penalty", "Objective"]
 # nothing to a fit's peak memory.
 INTERCEPT_NEWTON_STEPS = 50
 INTERCEPT_CHUNK_ROWS = 2**12
+# A step's move differing from its gradient mapping by this much (relative)
+# lost it to rounding; in float64 near convergence the two agree to 1e-8 or
+# better until the mapping is ~1e-13 of the weights.
+ROUNDING_LOSS = 1e-3
 
 
 class Evaluation(NamedTuple):
@@ -111,60 +115,89 @@ class L2Penalty:
             return 0.5 * self.alpha * float(np.vdot(coef, coef))
         return 0.5 * self.alpha * float(self._xp.sum(coef * coef))
 
-    def excess_bound(self, mapping, step: float, loss) -> float:
+    def excess_bound(
+        self, point, new, gradient, step: float, intercept_curvature: float
+    ) -> float:
         """How far above its minimum a proximal step of size ``step`` landed.
 
-        ``mapping`` is the step's gradient mapping ``g = (point - new) /
-        step``: the objective's gradient, the penalty's included, where the
-        step started. Let the step have met the line search's
-        sufficient-decrease condition. Then, for any weights ``x``, the
-        convexity of the data loss at ``point``, that condition, and the
-        strong convexity of the penalty at ``new`` (``alpha / scale**2`` in
-        each coefficient) add up to ``F(x) >= F(new) + g . (x - new) - step
-        / 2 * ||g||**2 + sum(alpha / scale**2 * (x - new)**2) / 2``. Its
-        minimum over ``x`` bounds how far ``F(new)`` is above the minimum of
-        ``F``: ``sum((scale * g)**2) / (2 * alpha) + step / 2 * ||g||**2``
-        (the fundamental prox-grad inequality: Beck, *First-Order Methods in
-        Optimization*, 2017, section 10.4).
+        The step went from ``point``, where the data loss has ``gradient``,
+        to ``new``; its gradient mapping ``g = (point - new) / step`` is the
+        objective's gradient, the penalty's included, at ``point``. Let the
+        step have met the line search's sufficient-decrease condition. Then,
+        for any weights ``x``, the convexity of the data loss at ``point``,
+        that condition, and the strong convexity of the penalty at ``new``
+        (``alpha / scale**2`` in each coefficient) add up to::
+
+            F(x) >= F(new) + g . (x - new) - step / 2 * ||g||**2
+                    + sum(alpha / scale**2 * (x - new)**2) / 2
+
+        whose minimum over ``x`` bounds how far ``F(new)`` is above the
+        minimum of ``F``: ``sum((scale * g)**2) / (2 * alpha) + step / 2 *
+        ||g||**2`` (the fundamental prox-grad inequality: Beck, *First-Order
+        Methods in Optimization*, 2017, section 10.4).
+
+        ``g`` is also known in closed form, ``(gradient + alpha * point /
+        scale**2) * shrink``. Where the move ``point - new`` lost it to
+        rounding (a step too small to change the weights' last digits),
+        there is no bound (``inf``); otherwise the larger of the two counts.
 
         The free intercept has no curvature from the penalty: it needs the
-        loss's own curvature along it, ``loss.smallest_curvature``. That of
-        the squared error is 1 everywhere, and the features are centered, so
-        that nothing couples the intercept to the coefficients: its part is
-        ``g_b**2 / 2``. A log loss has no such bound (its curvature along
-        the intercept is the mean of ``p * (1 - p)``, as small as the fit is
-        confident): then there is no bound (``inf``) unless the intercept is
-        not fitted (its ``g_b`` is 0). Counting the intercept with ``alpha``
-        instead fell short by a factor of 3 on imbalanced classes (1 %
-        positive) of well separated data. ``inf`` without a penalty.
+        loss's own, ``intercept_curvature``. The squared error's is 1
+        everywhere, and the features are centered, so that nothing couples
+        the intercept to the coefficients: its part is ``g_b**2 / 2``. A log
+        loss has none (the mean of ``p * (1 - p)``, as small as the fit is
+        confident): there is no bound then (``inf``) unless no intercept is
+        fitted (``g_b`` is 0). Counting its intercept with ``alpha`` instead
+        fell short by a factor of 3 on imbalanced classes (1 % positive) of
+        well separated data. ``inf`` without a penalty.
 
         Examples
         --------
         >>> import numpy as np
         >>> from sklearn_simple._objective import L2Penalty
         >>> penalty = L2Penalty(alpha=0.5, scale=np.array([1.0]))
-        >>> from sklearn_simple._losses import LogLoss, SquaredError
-        >>> penalty.excess_bound(np.zeros((2, 1)), 1.0, LogLoss())  # a minimum
+        >>> point, gradient = np.array([[2.0], [0.0]]), np.array([[-1.0], [0.0]])
+        >>> new = penalty.prox(point - gradient, step=1.0)
+        >>> penalty.excess_bound(point, new, gradient, 1.0, 0.0)  # a minimum
         0.0
-        >>> penalty.excess_bound(np.array([[0.5], [0.0]]), 1.0, LogLoss())
-        0.375
-        >>> penalty.excess_bound(np.array([[0.0], [0.5]]), 1.0, SquaredError())
+        >>> point, gradient = np.zeros((2, 1)), np.array([[0.0], [0.5]])
+        >>> new = penalty.prox(point - gradient, step=1.0)
+        >>> penalty.excess_bound(point, new, gradient, 1.0, 1.0)  # squared error
         0.25
-        >>> penalty.excess_bound(np.array([[0.0], [0.5]]), 1.0, LogLoss())
+        >>> penalty.excess_bound(point, new, gradient, 1.0, 0.0)  # a log loss
         inf
         """
         if self.alpha == 0:
             return math.inf
-        xp = self._xp
-        coef = mapping[:-1, :] * self.scale[:, None]
-        bound = float(xp.sum(coef * coef)) / (2 * self.alpha)
-        bound += step / 2 * float(xp.sum(mapping * mapping))
-        intercept = float(xp.sum(mapping[-1, :] * mapping[-1, :]))
-        if not intercept:  # none fitted, or already at its best
-            return bound
-        if not loss.smallest_curvature:
+        xp, scale = self._xp, self.scale[:, None]
+        # Hashed features make each vector as long as 2**20 columns: two of
+        # them here, and one temporary at a time.
+        moved = point - new
+        moved /= step
+        exact = point[:-1, :] / scale**2  # the coefficients' g in closed form
+        exact *= self.alpha
+        exact += gradient[:-1, :]
+        exact *= self._shrink(step, exact.dtype)[:-1, None]
+        moved_coef, moved_intercept = moved[:-1, :], moved[-1:, :]
+        intercept = gradient[-1:, :]  # the intercept's g: not shrunk
+        squares = _dot(xp, moved_coef, moved_coef), _dot(xp, exact, exact)
+        intercept_squares = _dot(xp, intercept, intercept)
+        off = moved_intercept - intercept
+        lost = squares[0] + squares[1] - 2 * _dot(xp, moved_coef, exact)
+        lost += _dot(xp, off, off)
+        if lost > ROUNDING_LOSS**2 * (squares[1] + intercept_squares):
             return math.inf
-        return bound + intercept / (2 * loss.smallest_curvature)
+        intercept_part = 0.0
+        if intercept_squares:  # an intercept fitted, and not at its best
+            if not intercept_curvature:
+                return math.inf
+            intercept_part = intercept_squares / (2 * intercept_curvature)
+        scaled = max(_dot(xp, c * scale, c * scale) for c in (moved_coef, exact))
+        return (
+            scaled / (2 * self.alpha)
+            + step / 2 * (max(squares) + intercept_squares)
+            + intercept_part
+        )
 
     def coefficient_bound(self, weights, gradient) -> float:
         """How far the objective at ``weights`` is above its minimum over the
@@ -408,7 +441,8 @@ class Objective:
         (none at all on sparse X, whose last scores are remembered). The
         steps are capped at 1, within which a log loss's curvature changes
         by a factor ``e`` at most. None without an intercept, where the loss
-        has no ``second_derivative``, or with more than one output.
+        has no ``second_derivative``, with more than one output, or where
+        Newton's method did not converge to rounding.
         """
         xp, loss = self.xp, self.loss
         if (
@@ -427,11 +461,13 @@ class Objective:
                 slope += _weighted_sum(xp, w, loss.derivative(y, point, xp))
                 curve += _weighted_sum(xp, w, loss.second_derivative(y, point, xp))
             if not curve:
-                break
+                return None
             move = min(max(slope / curve, -1.0), 1.0)
             shift -= move
             if abs(move) <= 4 * xp.finfo(weights.dtype).eps * (1 + abs(shift)):
                 break
+        else:
+            return None  # not converged: no intercept to build a bound on
         d, k = weights.shape[0] - 1, weights.shape[1]
         unchanged = zeros(xp, (d, k), weights.dtype, self.device)
         moved = zeros(xp, (1, k), weights.dtype, self.device) + shift
@@ -688,6 +724,13 @@ class GramObjective:
         """``(L, start)``: the exact curvature; no iteration needed."""
         top = gram_top_eigenvalue(self.A, self.standardization.fit_intercept)
         return lipschitz(self.loss.curvature, top, self.dtype, self.xp), start
+
+
+def _dot(xp, a, b) -> float:
+    """``sum(a * b)`` as a float; numpy's float64 without a temporary."""
+    if xp is np and a.dtype == np.float64:
+        return float(np.vdot(a, b))
+    return float(xp.sum(a * b))
 
 
 def _weighted_sum(xp, weight, values) -> float:

@@ -156,7 +156,9 @@ class OrdinalPenalty:
     def value(self, weights) -> float:
         return self.l2.value(weights[: self.d + 1, :]) + self.gap_term(weights)
 
-    def excess_bound(self, mapping, step: float, loss) -> float:
+    def excess_bound(
+        self, point, new, gradient, step: float, intercept_curvature: float
+    ) -> float:
         """``inf``: the thresholds are free, with no known curvature to bound by."""
         return math.inf
 

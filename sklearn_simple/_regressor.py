@@ -61,9 +61,9 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
     tol : float or None, default=1e-4
         Training stops when the loss (or the validation loss, with early
         stopping) has not improved by at least ``tol`` relative to the best for
-        ``n_iter_no_change`` epochs, or, with a line search and ``alpha >
-        0``, as soon as a step shows that the loss is within ``tol``
-        (relative) of its minimum. Never taken below what the dtype of ``X``
+        ``n_iter_no_change`` epochs, or, with a line search, ``alpha > 0``
+        and float64 data, as soon as a step shows that the loss is within
+        ``tol`` (relative) of its minimum. Never taken below what the dtype of ``X``
         can resolve. ``None`` runs ``max_iter`` epochs.
     n_iter_no_change : int, default=5
         Epochs without improvement before stopping.

@@ -154,8 +154,9 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
     # The bound needs the sufficient decrease, which only a line search checks.
     excess = math.inf
     if optimizer.line_search:
-        mapping = (point - weights) / step
-        excess = penalty.excess_bound(mapping, step, objective.loss)
+        excess = penalty.excess_bound(
+            point, weights, gradient, step, objective.loss.smallest_curvature
+        )
     return new, new_evaluation, excess
 
 
