@@ -308,3 +308,20 @@ def test_a_step_that_moved_is_bounded_by_its_mapping():
     assert penalty.excess_bound(point, new, gradient, 1.0, 1.0) == pytest.approx(
         expected
     )
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_an_ordinal_model_has_no_bound(fit_intercept, monkeypatch):
+    model, X, y, alpha, _ = _case("5 classes", fit_intercept)
+    model.set_params(alpha=alpha, optimizer="linesearch", ordinal=True)
+    steps = _steps(model, X, y, np.ones(X.shape[0]), monkeypatch)
+    assert all(bound == np.inf for _, bound in steps)
+
+
+def test_early_stopping_stops_on_the_validation_loss_alone():
+    model, X, y, _, _ = _case("text-like")
+    model.set_params(alpha=1e-2, optimizer="linesearch", early_stopping=True)
+    scores = -np.asarray(model.fit(X, y).validation_scores_)
+    improved = scores[1:] < np.minimum.accumulate(scores)[:-1] * (1 - model.tol)
+    waited = len(improved) - 1 - np.flatnonzero(improved)[-1]
+    assert waited == model.n_iter_no_change
