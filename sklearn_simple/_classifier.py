@@ -127,8 +127,8 @@ class ThresholdClassifier(ClassifierMixin, LinearModelBase):
         training also stops as soon as it shows that the loss is within
         ``tol`` (relative) of its minimum: each step shows it for
         ``loss="squared_error"`` or without an intercept, one more pass at
-        the first epoch without improvement for the log loss with two
-        classes (not for more classes with an intercept, nor ordinal ones).
+        an epoch without improvement for the log loss with two classes (not
+        for more classes with an intercept, nor ordinal ones).
         ``None`` runs ``max_iter`` epochs.
     n_iter_no_change : int, default=5
         Epochs without improvement before stopping.

@@ -60,7 +60,7 @@ from ._rows import (
 )
 from ._standardization import Standardization, check_underflow
 
-__all__ = ["Evaluation", "GramObjective", "L2Penalty", "Objective"]
+__all__ = ["UNKNOWN", "Evaluation", "Excess", "GramObjective", "L2Penalty", "Objective"]
 
 # Newton's method on the intercept converges quadratically near its best;
 # from far, steps capped at 1 take as many as the distance. It reads the
@@ -80,6 +80,18 @@ class Evaluation(NamedTuple):
     loss: float  # data loss at the weights
     lookahead_loss: float | None  # data loss at the lookahead point, if asked
     gradient: object  # gradient of the data loss at the lookahead point
+
+
+class Excess(NamedTuple):
+    """How far a step landed above the minimum, at most (``inf``: unknown)."""
+
+    bound: float
+    # The bound were the intercept at its best for the coefficients: what
+    # re-fitting it (``Objective.with_best_intercept``) could show at best.
+    at_best_intercept: float
+
+
+UNKNOWN = Excess(math.inf, math.inf)
 
 
 class L2Penalty:
@@ -117,7 +129,7 @@ class L2Penalty:
 
     def excess_bound(
         self, point, new, gradient, step: float, intercept_curvature: float
-    ) -> float:
+    ) -> Excess:
         """How far above its minimum a proximal step of size ``step`` landed.
 
         The step went from ``point``, where the data loss has ``gradient``,
@@ -149,7 +161,9 @@ class L2Penalty:
         confident): there is no bound then (``inf``) unless no intercept is
         fitted (``g_b`` is 0). Counting its intercept with ``alpha`` instead
         fell short by a factor of 3 on imbalanced classes (1 % positive) of
-        well separated data. ``inf`` without a penalty.
+        well separated data. ``inf`` without a penalty. Also returned: the
+        bound without the intercept's part (and its gradient's share of the
+        step's), what a step would give with the intercept at its best.
 
         Examples
         --------
@@ -159,16 +173,16 @@ class L2Penalty:
         >>> point, gradient = np.array([[2.0], [0.0]]), np.array([[-1.0], [0.0]])
         >>> new = penalty.prox(point - gradient, step=1.0)
         >>> penalty.excess_bound(point, new, gradient, 1.0, 0.0)  # a minimum
-        0.0
+        Excess(bound=0.0, at_best_intercept=0.0)
         >>> point, gradient = np.zeros((2, 1)), np.array([[0.0], [0.5]])
         >>> new = penalty.prox(point - gradient, step=1.0)
         >>> penalty.excess_bound(point, new, gradient, 1.0, 1.0)  # squared error
-        0.25
+        Excess(bound=0.25, at_best_intercept=0.0)
         >>> penalty.excess_bound(point, new, gradient, 1.0, 0.0)  # a log loss
-        inf
+        Excess(bound=inf, at_best_intercept=0.0)
         """
         if self.alpha == 0:
-            return math.inf
+            return UNKNOWN
         xp, scale = self._xp, self.scale[:, None]
         # Hashed features make each vector as long as 2**20 columns: two of
         # them here, and one temporary at a time.
@@ -186,18 +200,15 @@ class L2Penalty:
         lost = squares[0] + squares[1] - 2 * _dot(xp, moved_coef, exact)
         lost += _dot(xp, off, off)
         if lost > ROUNDING_LOSS**2 * (squares[1] + intercept_squares):
-            return math.inf
-        intercept_part = 0.0
-        if intercept_squares:  # an intercept fitted, and not at its best
-            if not intercept_curvature:
-                return math.inf
-            intercept_part = intercept_squares / (2 * intercept_curvature)
+            return UNKNOWN
         scaled = max(_dot(xp, c * scale, c * scale) for c in (moved_coef, exact))
-        return (
-            scaled / (2 * self.alpha)
-            + step / 2 * (max(squares) + intercept_squares)
-            + intercept_part
-        )
+        coefficients = scaled / (2 * self.alpha) + step / 2 * max(squares)
+        if not intercept_squares:  # no intercept fitted, or at its best
+            return Excess(coefficients, coefficients)
+        if not intercept_curvature:
+            return Excess(math.inf, coefficients)
+        intercept = intercept_squares * (step / 2 + 1 / (2 * intercept_curvature))
+        return Excess(coefficients + intercept, coefficients)
 
     def coefficient_bound(self, weights, gradient) -> float:
         """How far the objective at ``weights`` is above its minimum over the

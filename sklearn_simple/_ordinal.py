@@ -28,8 +28,6 @@ positive; the gradient step sees only the logistic terms, and the safe step
 ``learning_rate / L`` keeps its meaning.
 """
 
-import math
-
 import numpy as np
 
 from ._array_api import (
@@ -44,7 +42,7 @@ from ._array_api import (
     zeros,
 )
 from ._curvature import lipschitz
-from ._objective import Evaluation, L2Penalty
+from ._objective import UNKNOWN, Evaluation, L2Penalty
 
 __all__ = [
     "OrdinalObjective",
@@ -159,8 +157,8 @@ class OrdinalPenalty:
     def excess_bound(
         self, point, new, gradient, step: float, intercept_curvature: float
     ) -> float:
-        """``inf``: the thresholds are free, with no known curvature to bound by."""
-        return math.inf
+        """Unknown: the thresholds are free, with no known curvature to bound by."""
+        return UNKNOWN
 
     def prox(self, weights, step: float):
         """Shrink the coefficients, keep the first threshold, push gaps apart."""

@@ -39,6 +39,7 @@ import numpy as np
 
 from ._array_api import asarray, concat
 from ._curvature import minibatch_curvature
+from ._objective import UNKNOWN
 from ._rows import take_rows
 
 __all__ = [
@@ -111,8 +112,9 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
     the step is undone and the next gradient is taken at the old weights.
 
     Returns the new state, its evaluation, and how far the objective at the
-    new weights can be above its minimum: a bound that a step of the line
-    search gives (see ``L2Penalty.excess_bound``), ``inf`` otherwise.
+    new weights can be above its minimum: the bound a step of the line
+    search gives (an ``Excess``, see ``L2Penalty.excess_bound``), unknown
+    otherwise.
     """
     penalty = objective.penalty
     point, gradient = lookahead(optimizer, state), evaluation.gradient
@@ -150,9 +152,9 @@ def full_batch_step(objective, optimizer, state: SolverState, evaluation):
         # never raises the loss, and above, a rise is how divergence shows.
         t = optimizer.advance(t, restart=True)
         new = SolverState(state.weights, state.weights, step, t)
-        return new, objective.evaluate(state.weights), math.inf
+        return new, objective.evaluate(state.weights), UNKNOWN
     # The bound needs the sufficient decrease, which only a line search checks.
-    excess = math.inf
+    excess = UNKNOWN
     if optimizer.line_search:
         excess = penalty.excess_bound(
             point, weights, gradient, step, objective.loss.smallest_curvature
