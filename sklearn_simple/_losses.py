@@ -107,9 +107,11 @@ class LogLoss(Loss):
         e = _exp_minus_abs(xp, p)  # one exp for both halves
         return _softplus(xp, p, e) - y * p, sigmoid_of(xp, p, e) - y
 
-    def second_derivative(self, y, p, xp=np):
+    def derivatives(self, y, p, xp=np):
+        """The first and second derivatives, ``(s - y, s * (1 - s))`` for
+        ``s = expit(p)``, from one exp."""
         s = sigmoid_of(xp, p, _exp_minus_abs(xp, p))
-        return s * (1 - s)
+        return s - y, s * (1 - s)
 
 
 class Hinge(Loss):

@@ -121,11 +121,7 @@ class L2Penalty:
             # Not 0 * ||coef||**2, which is NaN once the coefficients overflow.
             return 0.0
         coef = weights[:-1, :] / self.scale[:, None]
-        if self._xp is np and coef.dtype == np.float64:
-            # No second temporary as long as coef. vdot sums in the dtype of
-            # its input, precise enough only in float64.
-            return 0.5 * self.alpha * float(np.vdot(coef, coef))
-        return 0.5 * self.alpha * float(self._xp.sum(coef * coef))
+        return 0.5 * self.alpha * _dot(self._xp, coef, coef)
 
     def excess_bound(
         self, point, new, gradient, step: float, intercept_curvature: float
@@ -183,14 +179,12 @@ class L2Penalty:
         """
         if self.alpha == 0:
             return UNKNOWN
-        xp, scale = self._xp, self.scale[:, None]
+        xp = self._xp
         # Hashed features make each vector as long as 2**20 columns: two of
         # them here, and one temporary at a time.
         moved = point - new
         moved /= step
-        exact = point[:-1, :] / scale**2  # the coefficients' g in closed form
-        exact *= self.alpha
-        exact += gradient[:-1, :]
+        exact = self._coefficient_gradient(point, gradient)  # g in closed form
         exact *= self._shrink(step, exact.dtype)[:-1, None]
         moved_coef, moved_intercept = moved[:-1, :], moved[-1:, :]
         intercept = gradient[-1:, :]  # the intercept's g: not shrunk
@@ -201,7 +195,7 @@ class L2Penalty:
         lost += _dot(xp, off, off)
         if lost > ROUNDING_LOSS**2 * (squares[1] + intercept_squares):
             return UNKNOWN
-        scaled = max(_dot(xp, c * scale, c * scale) for c in (moved_coef, exact))
+        scaled = max(self._scaled_squares(c) for c in (moved_coef, exact))
         coefficients = scaled / (2 * self.alpha) + step / 2 * max(squares)
         if not intercept_squares:  # no intercept fitted, or at its best
             return Excess(coefficients, coefficients)
@@ -235,12 +229,21 @@ class L2Penalty:
         """
         if self.alpha == 0:
             return math.inf
-        scale = self.scale[:, None]
-        # (g + alpha * W / scale**2) * scale, in one temporary.
-        scaled = weights[:-1, :] / scale
-        scaled *= self.alpha
-        scaled += gradient[:-1, :] * scale
-        return float(self._xp.sum(scaled * scaled)) / (2 * self.alpha)
+        full = self._coefficient_gradient(weights, gradient)
+        return self._scaled_squares(full) / (2 * self.alpha)
+
+    def _coefficient_gradient(self, weights, gradient):
+        """The objective's gradient in the coefficients, the penalty's
+        included: ``gradient + alpha * W / scale**2`` (a new array)."""
+        full = weights[:-1, :] / self.scale[:, None] ** 2
+        full *= self.alpha
+        full += gradient[:-1, :]
+        return full
+
+    def _scaled_squares(self, g) -> float:
+        """``sum((scale * g)**2)``: ``g`` squared in the penalty's metric."""
+        scaled = g * self.scale[:, None]
+        return _dot(self._xp, scaled, scaled)
 
     def prox(self, weights, step: float):
         """Exact proximal step: ``argmin_x penalty(x) + ||x - weights||**2 / (2 step)``.
@@ -452,14 +455,14 @@ class Objective:
         (none at all on sparse X, whose last scores are remembered). The
         steps are capped at 1, within which a log loss's curvature changes
         by a factor ``e`` at most. None without an intercept, where the loss
-        has no ``second_derivative``, with more than one output, or where
+        has no second ``derivatives``, with more than one output, or where
         Newton's method did not converge to rounding.
         """
         xp, loss = self.xp, self.loss
         if (
             weights.shape[1] != 1
             or not self.standardization.fit_intercept
-            or not hasattr(loss, "second_derivative")
+            or not hasattr(loss, "derivatives")
         ):
             return None
         scores = self._scores(weights)
@@ -469,8 +472,9 @@ class Objective:
             for rows in row_blocks(scores.shape[0], 1, INTERCEPT_CHUNK_ROWS):
                 point, y = scores[rows, :] + shift, self.Y[rows, :]
                 w = self._weight[rows]
-                slope += _weighted_sum(xp, w, loss.derivative(y, point, xp))
-                curve += _weighted_sum(xp, w, loss.second_derivative(y, point, xp))
+                first, second = loss.derivatives(y, point, xp)
+                slope += _weighted_sum(xp, w, first)
+                curve += _weighted_sum(xp, w, second)
             if not curve:
                 return None
             move = min(max(slope / curve, -1.0), 1.0)
@@ -487,8 +491,7 @@ class Objective:
     def _scores(self, weights):
         """Raw scores ``(n_rows, k)`` of ``weights``."""
         if sp.issparse(self.X):
-            scores = self._recall(weights)
-            return self._sparse_product(weights) if scores is None else scores
+            return self._sparse_scores(weights, None, None)[0]
         coef, intercept = self.standardization.unstandardize(weights)
         record_passes(0.5)
         shape = (self.X.shape[0], weights.shape[1])

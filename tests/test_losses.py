@@ -33,6 +33,17 @@ def test_curvature_bounds_the_second_derivative(name):
     assert second.max() >= loss.curvature * (1 - 1e-3)
 
 
+def test_log_loss_derivatives_are_the_derivative_and_its_derivative():
+    loss = LOSSES["log_loss"]()
+    p = np.linspace(-10, 10, 201)
+    y = np.tile([0.0, 1.0], 101)[:201]
+    h = 1e-5
+    numeric = (loss.derivative(y, p + h) - loss.derivative(y, p - h)) / (2 * h)
+    first, second = loss.derivatives(y, p)
+    np.testing.assert_array_equal(first, loss.derivative(y, p))
+    np.testing.assert_allclose(second, numeric, rtol=1e-6, atol=1e-10)
+
+
 def test_log_loss_is_finite_for_extreme_scores():
     loss = LOSSES["log_loss"]()
     p = np.array([-1e4, 1e4])
