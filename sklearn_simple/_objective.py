@@ -120,8 +120,11 @@ class L2Penalty:
         if self.alpha == 0:
             # Not 0 * ||coef||**2, which is NaN once the coefficients overflow.
             return 0.0
-        coef = weights[:-1, :] / self.scale[:, None]
-        return 0.5 * self.alpha * _dot(self._xp, coef, coef)
+        total = 0.0
+        for rows in self._chunks(weights.shape[1]):
+            coef = weights[rows, :] / self.scale[rows][:, None]
+            total += _dot(self._xp, coef, coef)
+        return 0.5 * self.alpha * total
 
     def excess_bound(
         self, point, new, gradient, step: float, intercept_curvature: float
@@ -180,23 +183,34 @@ class L2Penalty:
         if self.alpha == 0:
             return UNKNOWN
         xp = self._xp
-        # Hashed features make each vector as long as 2**20 columns: two of
-        # them here, and one temporary at a time.
-        moved = point - new
-        moved /= step
-        exact = self._coefficient_gradient(point, gradient)  # g in closed form
-        exact *= self._shrink(step, exact.dtype)[:-1, None]
-        moved_coef, moved_intercept = moved[:-1, :], moved[-1:, :]
+        shrink = self._shrink(step, point.dtype)
+        # g as moved and as computed: their squares, their cross product and
+        # their squares in the penalty's metric, summed a chunk of features
+        # at a time (whole temporaries here were a fit's peak of memory).
+        sums = [0.0] * 5
+        for rows in self._chunks(point.shape[1]):
+            moved = point[rows, :] - new[rows, :]
+            moved /= step
+            exact = self._coefficient_gradient(point, gradient, rows)
+            exact *= shrink[rows][:, None]
+            parts = (
+                _dot(xp, moved, moved),
+                _dot(xp, exact, exact),
+                _dot(xp, moved, exact),
+                self._scaled_squares(moved, rows),
+                self._scaled_squares(exact, rows),
+            )
+            sums = [total + part for total, part in zip(sums, parts, strict=True)]
+        moved_squares, exact_squares, cross, moved_scaled, exact_scaled = sums
+        moved_intercept = (point[-1:, :] - new[-1:, :]) / step
         intercept = gradient[-1:, :]  # the intercept's g: not shrunk
-        squares = _dot(xp, moved_coef, moved_coef), _dot(xp, exact, exact)
         intercept_squares = _dot(xp, intercept, intercept)
         off = moved_intercept - intercept
-        lost = squares[0] + squares[1] - 2 * _dot(xp, moved_coef, exact)
-        lost += _dot(xp, off, off)
-        if lost > ROUNDING_LOSS**2 * (squares[1] + intercept_squares):
+        lost = moved_squares + exact_squares - 2 * cross + _dot(xp, off, off)
+        if lost > ROUNDING_LOSS**2 * (exact_squares + intercept_squares):
             return UNKNOWN
-        scaled = max(self._scaled_squares(c) for c in (moved_coef, exact))
-        coefficients = scaled / (2 * self.alpha) + step / 2 * max(squares)
+        coefficients = max(moved_scaled, exact_scaled) / (2 * self.alpha)
+        coefficients += step / 2 * max(moved_squares, exact_squares)
         if not intercept_squares:  # no intercept fitted, or at its best
             return Excess(coefficients, coefficients)
         if not intercept_curvature:
@@ -229,20 +243,36 @@ class L2Penalty:
         """
         if self.alpha == 0:
             return math.inf
-        full = self._coefficient_gradient(weights, gradient)
-        return self._scaled_squares(full) / (2 * self.alpha)
+        total = 0.0
+        for rows in self._chunks(weights.shape[1]):
+            total += self._scaled_squares(
+                self._coefficient_gradient(weights, gradient, rows), rows
+            )
+        return total / (2 * self.alpha)
 
-    def _coefficient_gradient(self, weights, gradient):
-        """The objective's gradient in the coefficients, the penalty's
-        included: ``gradient + alpha * W / scale**2`` (a new array)."""
-        full = weights[:-1, :] / self.scale[:, None] ** 2
+    def _chunks(self, n_outputs: int):
+        """Slices of the coefficients' rows, a chunk of features at a time.
+
+        The penalty's sums are taken chunk by chunk, in temporaries that stay
+        in cache, not on whole vectors as long as the features (2**20 of them
+        when hashed). Other namespaces than numpy take one large chunk: each
+        sum read back waits for the device.
+        """
+        elements = SCRATCH_ELEMENTS if self._xp is np else DEVICE_BLOCK_ELEMENTS
+        return row_blocks(self.scale.shape[0], n_outputs, elements)
+
+    def _coefficient_gradient(self, weights, gradient, rows):
+        """The objective's gradient in the coefficients of ``rows``, the
+        penalty's included: ``gradient + alpha * W / scale**2`` (a new array)."""
+        full = weights[rows, :] / self.scale[rows][:, None] ** 2
         full *= self.alpha
-        full += gradient[:-1, :]
+        full += gradient[rows, :]
         return full
 
-    def _scaled_squares(self, g) -> float:
-        """``sum((scale * g)**2)``: ``g`` squared in the penalty's metric."""
-        scaled = g * self.scale[:, None]
+    def _scaled_squares(self, g, rows) -> float:
+        """``sum((scale * g)**2)`` over ``rows``: ``g`` squared in the
+        penalty's metric."""
+        scaled = g * self.scale[rows][:, None]
         return _dot(self._xp, scaled, scaled)
 
     def prox(self, weights, step: float):
@@ -483,10 +513,8 @@ class Objective:
                 break
         else:
             return None  # not converged: no intercept to build a bound on
-        d, k = weights.shape[0] - 1, weights.shape[1]
-        unchanged = zeros(xp, (d, k), weights.dtype, self.device)
-        moved = zeros(xp, (1, k), weights.dtype, self.device) + shift
-        return weights + concat(xp, [unchanged, moved], axis=0)
+        # One new array: hashed features make it as long as 2**20 columns.
+        return concat(xp, [weights[:-1, :], weights[-1:, :] + shift], axis=0)
 
     def _scores(self, weights):
         """Raw scores ``(n_rows, k)`` of ``weights``."""
