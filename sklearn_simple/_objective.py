@@ -557,6 +557,10 @@ class Objective:
         # Only weights whose scores are computed are unstandardized: on hashed
         # features each coef is as long as 2**20 columns.
         coef, intercept = self.standardization.unstandardize(weights)
+        if not np.any(coef):
+            # All-zero coefficients, as at the start of a fit: every row
+            # scores the intercept, without reading X.
+            return np.zeros((self.X.shape[0], coef.shape[1]), coef.dtype) + intercept
         return self._sparse_rows.times(coef) + intercept
 
     def _recall(self, weights):

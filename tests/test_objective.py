@@ -228,3 +228,28 @@ def test_sparse_steps_compute_one_product_of_scores_each(monkeypatch):
         lookahead = weights + 0.5 * (weights - previous)
         obj.evaluate(weights, lookahead, extrapolated_from=(previous, 0.5))
     assert len(products) == len(chain)
+
+
+def test_all_zero_weights_are_scored_without_a_product_with_sparse_x(monkeypatch):
+    # A fit starts from zero weights: every row scores the intercept, which
+    # needs no pass over X; the gradient there is the same.
+    obj, rng = _problem(sparse=True, loss="log_loss")
+    zero = np.zeros((6, 2))
+    zero[-1] = rng.randn(2)  # an intercept alone still needs no product
+    dense = Objective(
+        obj.X.toarray(),
+        obj.Y,
+        obj.sample_weight,
+        obj.loss,
+        obj.penalty,
+        obj.standardization,
+    )
+    expected = dense.evaluate(zero)
+
+    def refused(X, W, out=None):
+        raise AssertionError("X @ W computed for all-zero coefficients")
+
+    monkeypatch.setattr(_rows, "sparse_times_dense", refused)
+    evaluation = obj.evaluate(zero)
+    assert evaluation.loss == pytest.approx(expected.loss, rel=1e-12)
+    np.testing.assert_allclose(evaluation.gradient, expected.gradient, rtol=1e-12)
