@@ -5,8 +5,9 @@ every learning rate of a grid, on the data sets bundled with scikit-learn (no
 downloads), beside scikit-learn's own estimators. Each rate's row is printed
 as soon as it is done: its score, its epochs, whether it converged and its
 fit time. A rate that diverges is reported as such; a fit that stops at
-``max_iter`` is reported as not converged (its ConvergenceWarning is recorded,
-not hidden). With matplotlib installed, the loss curves are saved as a PNG.
+``max_iter`` is reported as not converged, and one whose steps, longer than
+the safe one, stopped short of the optimum as short (their ConvergenceWarning
+is recorded, not hidden). With matplotlib installed, the loss curves are saved as a PNG.
 """
 
 import argparse
@@ -53,7 +54,7 @@ COLUMNS = [
     ("learning_rate", 13),
     ("score", 8),
     ("epochs", 6),
-    ("converged", 14),
+    ("converged", 17),
     ("fit time", 9),
 ]
 
@@ -79,13 +80,13 @@ def _cross_validate(pipeline, X, y, cv):
     """Fit and score ``pipeline`` on every fold, recording what happened.
 
     Returns the mean score (NaN if a fold diverged), the mean epochs, the
-    number of folds that stopped at ``max_iter`` (from their
-    ConvergenceWarning), the mean fit time in seconds, and, for the plot, the
-    model of the first fold (or its DivergenceError) and whether it stopped
-    at ``max_iter``.
+    number of folds that stopped at ``max_iter`` and of those that stopped
+    short of the optimum before it (from their ConvergenceWarning), the mean
+    fit time in seconds, and, for the plot, the model of the first fold (or
+    its DivergenceError) and whether it stopped at ``max_iter``.
     """
     scores, epochs, fit_times = [], [], []
-    unconverged, first = 0, None
+    unconverged, short, first = 0, 0, None
     for train, test in cv.split(X, y):
         model = clone(pipeline)
         with warnings.catch_warnings(record=True) as caught:
@@ -96,8 +97,12 @@ def _cross_validate(pipeline, X, y, cv):
             except DivergenceError as exc:
                 model = exc
             fit_times.append(time.perf_counter() - tic)
-        stopped = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        # The warning comes at max_iter, or where long steps stopped short.
+        stopped = warned and not isinstance(model, DivergenceError)
+        stopped = stopped and model[-1].n_iter_ == model[-1].max_iter
         unconverged += stopped
+        short += warned and not stopped
         # Other warnings are not this demo's to judge: pass them on.
         for w in caught:
             if not issubclass(w.category, ConvergenceWarning):
@@ -113,6 +118,7 @@ def _cross_validate(pipeline, X, y, cv):
         "score": float(np.mean(scores)),
         "epochs": float(np.mean(epochs)) if epochs else np.nan,
         "unconverged": unconverged,
+        "short": short,
         "fit time": float(np.mean(fit_times)),
         "first fold": (first, first_stopped),
     }
@@ -126,6 +132,8 @@ def _cells(name, model, rate, result, n_splits):
         converged = ""
     elif result["unconverged"]:
         converged = f"no ({result['unconverged']}/{n_splits} folds)"
+    elif result.get("short"):
+        converged = f"short ({result['short']}/{n_splits} folds)"
     else:
         converged = "yes"
     return [
@@ -150,13 +158,16 @@ def _best(name, results):
     finite = {r: res for r, res in results.items() if np.isfinite(res["score"])}
     top = max(round(res["score"], DECIMALS) for res in finite.values())
     best = [r for r, res in finite.items() if round(res["score"], DECIMALS) == top]
-    rates = ", ".join(
-        f"{r:g}" + (" (not converged)" if finite[r]["unconverged"] else "")
-        for r in best
-    )
+    rates = ", ".join(f"{r:g}" + _flag(finite[r]) for r in best)
     if len(best) == 1:
         return f"{name}: best score {top:.{DECIMALS}f} at learning_rate {rates}"
     return f"{name}: best score {top:.{DECIMALS}f}, a tie of learning_rate {rates}"
+
+
+def _flag(result):
+    if result["unconverged"]:
+        return " (not converged)"
+    return " (short)" if result.get("short") else ""
 
 
 def _summary(all_results):
@@ -166,7 +177,9 @@ def _summary(all_results):
         converged = [
             res["score"]
             for rate, res in results.items()
-            if rate is not None and np.isfinite(res["score"]) and not res["unconverged"]
+            if rate is not None
+            and np.isfinite(res["score"])
+            and not (res["unconverged"] or res.get("short"))
         ]
         if len(converged) > 1:
             spreads.append((max(converged) - min(converged), name))
@@ -187,8 +200,20 @@ def _summary(all_results):
             "(relative) for n_iter_no_change epochs, a little short of the "
             "optimum and not at the same point for every rate."
         )
+    short = sorted(
+        {r for res in all_results.values() for r, x in res.items() if x.get("short")}
+    )
+    overshot = ""
+    if short:
+        overshot = (
+            f"; 'short' rows (learning_rate {', '.join(f'{r:g}' for r in short)}) "
+            "stopped short of it: their steps, longer than the safe one, "
+            "overshot, and one safe step from where they stopped still improved "
+            "the loss by more than tol"
+        )
     lines.append(
         "'not converged' rows stopped at max_iter on their way there"
+        + overshot
         + "".join(
             f"; learning_rate {rate:g}, beyond the safe range, diverged on "
             + ", ".join(names)

@@ -416,15 +416,7 @@ class LinearModelBase(
 
     def _conclude(self, outcome, objective, state, incremental):
         """Warn if unconverged, keep the best weights, set the fitted attributes."""
-        if not incremental and not outcome.stopped and self.tol is not None:
-            warnings.warn(
-                f"{type(self).__name__} stopped at max_iter={self.max_iter} before "
-                f"the loss stopped improving by tol={self.tol}. Increase max_iter, "
-                "or raise learning_rate (up to 1.0 is safe, for mini-batches "
-                "of a smooth loss too) or tol.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
+        _warn_if_unconverged(self, outcome, state.history, incremental)
         if outcome.validation_scores:
             self.validation_scores_ = outcome.validation_scores
             self.best_validation_score_ = max(outcome.validation_scores)
@@ -507,6 +499,30 @@ def _reexpress(state, objective):
     )
     state.average = objective.reexpress(state.average, old)
     state.standardization = objective.standardization
+
+
+def _warn_if_unconverged(estimator, outcome, history, incremental: bool) -> None:
+    """Warn where a fit ended at ``max_iter`` or short of the minimum."""
+    name = type(estimator).__name__
+    if not incremental and not outcome.stopped and estimator.tol is not None:
+        warnings.warn(
+            f"{name} stopped at max_iter={estimator.max_iter} before the loss "
+            f"stopped improving by tol={estimator.tol}. Increase max_iter, or "
+            "raise learning_rate (up to 1.0 is safe, for mini-batches of a "
+            "smooth loss too) or tol.",
+            ConvergenceWarning,
+            stacklevel=6,
+        )
+    if outcome.overshot is not None:
+        warnings.warn(
+            f"{name} stopped at a loss of {history[-1]:.6g}, but one step of the "
+            f"safe size (learning_rate=1.0) from there lowers it to "
+            f"{outcome.overshot:.6g}: the steps of learning_rate="
+            f"{estimator.learning_rate!r} overshoot the minimum, and the model "
+            "falls short of it. Use a learning_rate of 1.0 or below.",
+            ConvergenceWarning,
+            stacklevel=6,
+        )
 
 
 def _initial_weights(estimator, objective, n_outputs):

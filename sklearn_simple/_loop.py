@@ -134,6 +134,9 @@ class Outcome(NamedTuple):
     stopped: bool  # by the stopping rule or a hook, before max_epochs
     validation_scores: list[float]  # negated validation loss of each epoch
     best_weights: object  # to keep instead of the last ones, or None
+    # The loss one step of the safe size reaches from where the stopping rule
+    # ended a fit, where that is more than tol lower (Monitor.check_settled).
+    overshot: float | None = None
 
 
 class EpochHooks:
@@ -216,14 +219,17 @@ def train(
             state.average, state.n_averaged = running_average(
                 state.average, solver.weights, state.n_averaged
             )
+        converged = stop
         stop |= hooks.end(epoch, solver.weights, loss, score, solver.step, excess)
         if stop and not settings.incremental:
             break
     else:
-        stop = False
+        stop = converged = False
+    overshot = None
     if full_batch:
-        monitor.check_settled(epoch)
-    return Outcome(stop, monitor.validation_scores, monitor.best_weights)
+        fixed_step = converged and not optimizer.line_search
+        overshot = monitor.check_settled(epoch, solver if fixed_step else None)
+    return Outcome(stop, monitor.validation_scores, monitor.best_weights, overshot)
 
 
 def _stochastic_epoch(objective, optimizer, state, solver, evaluation, settings, rows):
@@ -383,20 +389,59 @@ class Monitor:
         # start too, not only against the best epoch of a diverged run.
         return min(self.start, *self.losses)
 
-    def check_settled(self, epoch: int) -> None:
-        """Raise if a full-batch run ended far above its best loss.
+    def check_settled(self, epoch: int, stopped_at=None) -> float | None:
+        """Raise if a full-batch run did not settle at a minimum.
 
-        Mini-batch losses are noisy by nature; a full batch has no excuse.
+        A run that ended far above its best loss did not (mini-batch losses
+        are noisy by nature; a full batch has no excuse). ``stopped_at`` is
+        the solver's state where the stopping rule ended a run whose steps
+        had a fixed size: with a ``learning_rate`` above 1.0 the steps may
+        have been too long to converge, and have stopped improving the loss
+        short of its minimum. At 2.0 a squared error's steps flip its
+        steepest direction back and forth forever (diabetes, plain gradient
+        descent: R² 0.21 against 0.51), and near 2.0 they shrink it too
+        slowly to be seen. One step of the safe size, ``1 / L``, from the end
+        tells them apart: it lowers the loss by more than ``tol`` only where
+        the long steps were missing the minimum (two passes over X, at such
+        rates only). Returns the loss that step reaches, then, or None;
+        raises where the run ended far above it, as above its best loss.
         """
-        losses = self.losses
+        losses, rate = self.losses, float(self.settings.learning_rate)
+        ended = f"it stopped at epoch {epoch} with a loss of {losses[-1]:.6g}"
         if self.smooth and is_unsettled(losses, self.start):
             raise DivergenceError(
-                f"Training did not settle: it stopped at epoch {epoch} with a loss "
-                f"of {losses[-1]:.6g}, well above the best, {min(losses):.6g}, with "
-                f"learning_rate={float(self.settings.learning_rate)!r}: the steps "
+                f"Training did not settle: {ended}, well above the best, "
+                f"{min(losses):.6g}, with learning_rate={rate!r}: the steps "
                 "overshoot. " + self._advice(),
                 loss_curve=self.history,
             )
+        lower = None if stopped_at is None else self._after_safe_step(stopped_at)
+        if lower is None or losses[-1] - lower <= self.stopper.tol * abs(losses[-1]):
+            return None
+        if is_unsettled([lower, losses[-1]], self.start):
+            raise DivergenceError(
+                f"Training did not settle: {ended}, but one step of the safe size "
+                f"(learning_rate=1.0) from there lowers it to {lower:.6g}: the "
+                f"steps of learning_rate={rate!r} overshoot the minimum. "
+                + self._advice(),
+                loss_curve=self.history,
+            )
+        return lower
+
+    def _after_safe_step(self, solver: SolverState) -> float | None:
+        """The loss after one step of size ``1 / L`` from ``solver.weights``,
+        where the steps were longer and that step is known to descend."""
+        rate, objective = float(self.settings.learning_rate), self.objective
+        # Early stopping stops short of the minimum on purpose, and a
+        # subgradient step need not descend.
+        unchecked = self.validation is not None or not self.smooth
+        if rate <= 1.0 or self.stopper.tol is None or unchecked:
+            return None
+        penalty, weights = objective.penalty, solver.weights
+        step = solver.step / rate
+        gradient = objective.evaluate(weights).gradient
+        safe = penalty.prox(weights - step * gradient, step)
+        return objective.evaluate(safe).loss + penalty.value(safe)
 
     def _advice(self):
         return (

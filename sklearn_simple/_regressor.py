@@ -37,9 +37,12 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
         Step size as a multiple of ``1 / L``, where ``L`` is the curvature of
         the loss on the standardized data (estimated by power iteration).
         Values up to 1.0 converge for full-batch training and, with the
-        mini-batches' own safe step, for mini-batches; values in (1, 2)
-        usually do in full batch; larger values diverge and raise
-        :class:`DivergenceError`. With a line search (the default
+        mini-batches' own safe step, for mini-batches. Larger ones may
+        overshoot the minimum: a full-batch fit whose loss runs away, or
+        stops far above where one step of the safe size would take it,
+        raises :class:`DivergenceError`; one that stops short of the minimum
+        by more than ``tol`` warns (``ConvergenceWarning``). With a line
+        search (the default
         ``optimizer`` for a wide sparse ``X``) it is only the first step
         tried. The absolute step is stored in ``step_size_``.
     optimizer : {"auto", "nesterov", "gd", "linesearch"}, default="auto"

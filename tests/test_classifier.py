@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.model_selection import FixedThresholdClassifier
 
@@ -291,3 +292,23 @@ def test_multiclass_probabilities_far_from_every_class_are_finite():
     assert np.all(np.isfinite(proba))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(proba.argmax(axis=1), model.predict(1e4 * X[:5]))
+
+
+def test_log_loss_steps_that_overshoot_the_minimum_warn():
+    # The log loss's curvature bound is far from reached, so that large rates
+    # do not diverge outright; at 50 the steps overshoot, and the fit stops
+    # at 3 times LogisticRegression's objective.
+    rng = np.random.default_rng(10)
+    X = rng.standard_normal((300, 4))
+    y = (X[:, 0] > 0).astype(int)
+    clf = ThresholdClassifier(optimizer="gd", learning_rate=50.0)
+    with pytest.warns(ConvergenceWarning, match=r"safe size.*50\.0 overshoot"):
+        clf.fit(X, y)
+    best = LogisticRegression(C=1 / (clf.alpha * len(y)), tol=1e-10).fit(X, y)
+
+    def objective(model):
+        scores = X @ model.coef_.ravel() + model.intercept_[0]
+        loss = np.mean(np.logaddexp(0, scores) - y * scores)
+        return loss + clf.alpha / 2 * np.sum(model.coef_**2)
+
+    assert objective(clf) > 2 * objective(best)  # the warning is warranted

@@ -67,7 +67,7 @@ def test_table_has_a_row_per_data_set_and_rate_with_its_own_columns(demo_output)
             assert re.fullmatch(r"-?\d\.\d{4}", score)
             assert int(epochs) >= 1
             assert converged == "yes" or re.fullmatch(
-                r"no \([1-3]/3 folds\)", converged
+                r"(no|short) \([1-3]/3 folds\)", converged
             )
 
 
@@ -84,6 +84,16 @@ def test_a_fit_stopped_at_max_iter_is_shown_as_not_converged(demo_output):
     row = next(r for r in rows if r[0] == "breast_cancer" and r[2] == "0.01")
     assert row[4] == "1000"
     assert row[5] == "no (3/3 folds)"
+
+
+def test_a_fit_whose_long_steps_stopped_short_is_shown_as_short(demo_output):
+    # 1.5 is above the safe step: on diabetes the momentum's steps overshoot,
+    # and the fit's ConvergenceWarning says so before max_iter.
+    _, rows = _table_rows(demo_output)
+    row = next(r for r in rows if r[0] == "diabetes" and r[2] == "1.5")
+    assert int(row[4]) < 1000
+    assert re.fullmatch(r"short \([1-3]/3 folds\)", row[5])
+    assert "'short' rows (learning_rate 1.5) stopped short" in demo_output
 
 
 def test_output_ends_with_what_the_table_shows(demo_output):
@@ -112,6 +122,13 @@ def test_ties_are_named_as_ties_and_unconverged_winners_flagged():
     results = {0.01: _result(0.979, unconverged=5), 1.0: _result(0.968)}
     assert demo._best("breast_cancer", results) == (
         "breast_cancer: best score 0.9790 at learning_rate 0.01 (not converged)"
+    )
+
+
+def test_a_short_winner_is_flagged():
+    results = {1.0: _result(0.97), 1.5: {**_result(0.98), "short": 2}}
+    assert demo._best("diabetes", results) == (
+        "diabetes: best score 0.9800 at learning_rate 1.5 (short)"
     )
 
 

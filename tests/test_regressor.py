@@ -3,6 +3,7 @@
 import logging
 import pickle
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -203,6 +204,39 @@ def test_a_diverging_learning_rate_raises_a_clear_error(regression):
     ):
         reg.fit(X, y)
     assert not hasattr(reg, "coef_")
+
+
+def test_steps_that_overshoot_the_minimum_warn_where_a_safe_step_shows_it():
+    # At 2.0 plain gradient descent flips the steepest direction back and
+    # forth: the loss stalls above least squares, and the stopping rule ends
+    # the fit. One step of the safe size from there still lowers the loss.
+    X, y = load_diabetes(return_X_y=True)
+    reg = SimpleRegressor(optimizer="gd", learning_rate=2.0)
+    with pytest.warns(ConvergenceWarning, match=r"safe size.*2\.0 overshoot"):
+        reg.fit(X, y)
+    assert reg.score(X, y) < LinearRegression().fit(X, y).score(X, y) - 0.1
+
+
+def test_a_stop_far_above_where_a_safe_step_reaches_is_an_error():
+    # Momentum at 2.0: every other step is undone, and the loss stalls at
+    # two and a half times its minimum.
+    X, y = load_diabetes(return_X_y=True)
+    reg = SimpleRegressor(optimizer="nesterov", learning_rate=2.0)
+    with pytest.raises(DivergenceError, match="one step of the safe size"):
+        reg.fit(X, y)
+    assert not hasattr(reg, "coef_")
+
+
+@pytest.mark.parametrize("learning_rate", [1.0, 1.5, 1.8])
+def test_long_steps_that_reach_the_minimum_do_not_warn(learning_rate):
+    X, y = load_diabetes(return_X_y=True)
+    reg = SimpleRegressor(optimizer="gd", learning_rate=learning_rate)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg.fit(X, y)
+    assert reg.score(X, y) == pytest.approx(
+        LinearRegression().fit(X, y).score(X, y), abs=0.005
+    )
 
 
 def test_divergence_is_a_value_error():
