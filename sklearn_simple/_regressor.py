@@ -100,7 +100,11 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
     n_iter_ : int
         Epochs run (over successive :meth:`partial_fit` calls, their total).
     loss_curve_ : list of float
-        Training objective after each epoch.
+        Training objective after each epoch. With mini-batches, the mean of
+        each batch's loss as the epoch visited it, plus the penalty at the
+        epoch's end: no extra pass over X, but not the objective at any one
+        point, and it can dip below the minimum (by 1.4e-4 relative on a
+        2000 x 10 regression in batches of one row).
     best_loss_ : float
         Smallest value in ``loss_curve_``.
     validation_scores_ : list of float
