@@ -177,10 +177,12 @@ def train(
     solver = state.solver
     # 1.-3. Start from the initial weights: predict, and compare (in full
     # batch, the same pass takes the gradient for the first step).
-    one_batch = settings.batch_size is None
-    first_point = lookahead(optimizer, solver) if one_batch else None
+    # Not kept in a variable: the first point is often the initial weights
+    # themselves, which would then outlive them (hashed features: 8 MB).
     evaluation = objective.evaluate(
-        solver.weights, first_point, lookahead_loss=optimizer.line_search
+        solver.weights,
+        lookahead(optimizer, solver) if settings.batch_size is None else None,
+        lookahead_loss=optimizer.line_search,
     )
     if not (full_batch or settings.incremental):
         # Variance reduction needs every row's derivative (see _solver).
