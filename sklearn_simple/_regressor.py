@@ -38,11 +38,13 @@ class SimpleRegressor(RegressorMixin, LinearModelBase):
         the loss on the standardized data (estimated by power iteration).
         Values up to 1.0 converge for full-batch training and, with the
         mini-batches' own safe step, for mini-batches. Larger ones may
-        overshoot the minimum: a full-batch fit whose loss runs away, or
-        stops far above where one step of the safe size would take it,
-        raises :class:`DivergenceError`; one that stops short of the minimum
-        by more than ``tol`` warns (``ConvergenceWarning``). With a line
-        search (the default
+        overshoot the minimum. A full-batch fit whose loss runs away raises
+        :class:`DivergenceError`; one whose loss stalls where a single step
+        of the safe size would still lower it by more than
+        ``n_iter_no_change * tol`` warns (``ConvergenceWarning``), or raises
+        if it stalled far above that. Nothing checks how far short of the
+        minimum the stopping rule ends otherwise, at any rate (see ``tol``).
+        With a line search (the default
         ``optimizer`` for a wide sparse ``X``) it is only the first step
         tried. The absolute step is stored in ``step_size_``.
     optimizer : {"auto", "nesterov", "gd", "linesearch"}, default="auto"
