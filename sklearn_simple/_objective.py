@@ -44,6 +44,7 @@ from ._array_api import (
     zero_like,
     zeros,
 )
+from ._compat import available_threads
 from ._curvature import gram_top_eigenvalue, lipschitz, max_row_norm, power_iteration
 from ._passes import record_passes
 from ._rows import (
@@ -62,6 +63,13 @@ from ._standardization import Standardization, check_underflow
 
 __all__ = ["UNKNOWN", "Evaluation", "Excess", "GramObjective", "L2Penalty", "Objective"]
 
+# A dense pass over X runs in this many parts of consecutive blocks of rows,
+# side by side in threads (numpy's products and arithmetic release the GIL),
+# where each part has at least DENSE_PART_BLOCKS blocks. The parts depend on
+# X alone, so their sums are the same whatever the number of threads; on
+# one thread the parts are read one after the other.
+DENSE_PARTS = 2
+DENSE_PART_BLOCKS = 4
 # Newton's method on the intercept converges quadratically near its best;
 # from far, steps capped at 1 take as many as the distance. It reads the
 # scores in chunks of rows whose temporaries (32 KB) stay in cache and add
@@ -338,6 +346,12 @@ class Objective:
         # Made now, not in the loop: training limits BLAS to one thread, and
         # an OpenMP BLAS would pass that limit on to the threads asked for.
         self._sparse_rows = SparseRows(X) if sp.issparse(X) else None
+        # Dense numpy passes run in threads where each part has blocks enough
+        # to be worth a thread (asking how many costs 0.4 ms: not per batch).
+        self._dense_split = isinstance(X, np.ndarray) and X.size >= DENSE_PARTS * (
+            DENSE_PART_BLOCKS * BLOCK_ELEMENTS
+        )
+        self._threads = available_threads() if self._dense_split else 1
 
     @property
     def sparse(self) -> bool:
@@ -365,6 +379,16 @@ class Objective:
             n_rows_full=n_rows,
             namespace=(self.xp, self.device),
         )
+
+    def _dense_parts(self):
+        """The blocks of a pass over a dense ``X`` (see :meth:`_blocks`), in
+        ``DENSE_PARTS`` runs of consecutive blocks that threads can read side
+        by side (one run where ``X`` is too small to share)."""
+        blocks = list(self._blocks())
+        if not self._dense_split:
+            return [blocks]
+        size = -(-len(blocks) // DENSE_PARTS)
+        return [blocks[i : i + size] for i in range(0, len(blocks), size)]
 
     def _blocks(self):
         """``(rows, X[rows])`` for a pass over the rows.
@@ -443,14 +467,9 @@ class Objective:
         else:
             both = weights if same else concat(xp, [weights, lookahead], 1)
             coef, intercept = self.standardization.unstandardize(both)
-            XtG = zeros(xp, (X.shape[1], k), self._acc, self.device)
-            for rows, block in self._blocks():
-                raw = block @ coef + intercept
-                rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
-                parts = self._compare(rows, rx, ry, same, lookahead_loss)
-                loss_x, loss_y = loss_x + parts[0], loss_y + parts[1]
-                XtG += _transposed_times(block, parts[2])
-                g_sum += sum_along(xp, parts[2], axis=0)
+            loss_x, loss_y, XtG, g_sum = _dense_pass(
+                self, coef, intercept, k, same, lookahead_loss
+            )
         record_passes(self._pass_fraction)
         gradient = self._assemble(XtG, g_sum, weights.dtype)
         ahead = loss_y if same or lookahead_loss else None
@@ -770,6 +789,40 @@ class GramObjective:
         """``(L, start)``: the exact curvature; no iteration needed."""
         top = gram_top_eigenvalue(self.A, self.standardization.fit_intercept)
         return lipschitz(self.loss.curvature, top, self.dtype, self.xp), start
+
+
+def _dense_pass(objective, coef, intercept, k, same, lookahead_loss):
+    """``(loss at x, loss at y, X.T @ G, sum(G))`` of a pass over a dense X.
+
+    ``coef`` and ``intercept`` give the raw scores of ``k`` outputs at the
+    weights, followed, unless ``same``, by ``k`` more at the lookahead point
+    (see ``Objective.evaluate``). Each block is predicted, compared and
+    multiplied by its derivatives while it is in cache: X is read from
+    memory once. The parts of ``Objective._dense_parts`` are read side by
+    side in threads, and their sums added in order: the same numbers on any
+    number of threads.
+    """
+    xp, acc, device, X = objective.xp, objective._acc, objective.device, objective.X
+    objective._weight  # noqa: B018 (computed once, before any thread reads it)
+
+    def read(blocks):
+        XtG = zeros(xp, (X.shape[1], k), acc, device)
+        g_sum = zeros(xp, k, acc, device)
+        loss_x = loss_y = 0.0
+        for rows, block in blocks:
+            raw = block @ coef + intercept
+            rx, ry = (raw, raw) if same else (raw[:, :k], raw[:, k:])
+            parts = objective._compare(rows, rx, ry, same, lookahead_loss)
+            loss_x, loss_y = loss_x + parts[0], loss_y + parts[1]
+            XtG += _transposed_times(block, parts[2])
+            g_sum += sum_along(xp, parts[2], axis=0)
+        return loss_x, loss_y, XtG, g_sum
+
+    results = in_threads(read, objective._dense_parts(), objective._threads)
+    totals = results[0]
+    for part in results[1:]:
+        totals = tuple(total + value for total, value in zip(totals, part, strict=True))
+    return totals
 
 
 def _dot(xp, a, b) -> float:

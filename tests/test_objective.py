@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from sklearn_simple import _rows
-from sklearn_simple._losses import LOSSES
+from sklearn_simple import _objective, _rows
+from sklearn_simple._losses import LOSSES, Multinomial
 from sklearn_simple._objective import GramObjective, L2Penalty, Objective
 from sklearn_simple._passes import count_passes
 from sklearn_simple._standardization import Standardization
@@ -253,3 +253,33 @@ def test_all_zero_weights_are_scored_without_a_product_with_sparse_x(monkeypatch
     evaluation = obj.evaluate(zero)
     assert evaluation.loss == pytest.approx(expected.loss, rel=1e-12)
     np.testing.assert_allclose(evaluation.gradient, expected.gradient, rtol=1e-12)
+
+
+def test_a_large_dense_pass_gives_the_same_numbers_on_one_thread_as_on_two(
+    monkeypatch,
+):
+    # A dense X of DENSE_PARTS * DENSE_PART_BLOCKS blocks or more is read in
+    # parts, side by side in threads; the parts depend on X alone.
+    rng = np.random.RandomState(0)
+    rows = 2 * _objective.DENSE_PARTS * _objective.DENSE_PART_BLOCKS
+    X = rng.randn(rows * (_rows.BLOCK_ELEMENTS // 40), 40)
+    loss = Multinomial()
+    Y = np.eye(3)[rng.randint(0, 3, X.shape[0])]
+    sw = rng.uniform(0.5, 2, X.shape[0])
+    std = Standardization.of(X, sw, True)
+    weights, lookahead = rng.randn(41, 3), rng.randn(41, 3)
+    evaluations = []
+    for threads in (1, 2):
+        monkeypatch.setattr(_objective, "available_threads", lambda t=threads: t)
+        obj = Objective(X, Y, sw, loss, L2Penalty(0.1, std.scale), std)
+        assert len(obj._dense_parts()) == _objective.DENSE_PARTS
+        evaluations.append(obj.evaluate(weights, lookahead))
+    one, two = evaluations
+    assert (one.loss, one.lookahead_loss) == (two.loss, two.lookahead_loss)
+    np.testing.assert_array_equal(one.gradient, two.gradient)
+    # The same objective as one pass in a single part, to rounding.
+    monkeypatch.setattr(Objective, "_dense_parts", lambda self: [list(self._blocks())])
+    whole = Objective(X, Y, sw, loss, L2Penalty(0.1, std.scale), std)
+    single = whole.evaluate(weights, lookahead)
+    assert single.loss == pytest.approx(one.loss, rel=1e-12)
+    np.testing.assert_allclose(single.gradient, one.gradient, rtol=1e-10, atol=1e-12)
