@@ -5,7 +5,10 @@ nowhere else, so that an upgrade that moves or renames one of these names
 breaks in a single place. Supported: scikit-learn 1.6 to the newest release.
 """
 
+import contextlib
 import functools
+import os
+import threading
 import warnings
 from numbers import Integral, Real
 
@@ -164,8 +167,19 @@ def available_threads() -> int:
     return _openmp_effective_n_threads()
 
 
+# The BLAS limit is the process's: fits running at once in threads share it.
+_blas_lock = threading.Lock()
+_blas_limit = {"users": 0, "limiter": None}
+
+
+@contextlib.contextmanager
 def one_blas_thread():
     """A context in which BLAS libraries run on one thread.
+
+    The limit belongs to the process, not to a thread: contexts entered at
+    once in several threads (fits on joblib's threading backend) share it.
+    The first sets it, the last restores what was there before; each
+    restoring what it saw on entry left the whole process on one thread.
 
     Examples
     --------
@@ -173,4 +187,27 @@ def one_blas_thread():
     >>> with one_blas_thread():
     ...     pass
     """
-    return _threadpools().limit(limits=1, user_api="blas")
+    with _blas_lock:
+        if not _blas_limit["users"]:
+            _blas_limit["limiter"] = _threadpools().limit(limits=1, user_api="blas")
+        _blas_limit["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_limit["users"] -= 1
+            if not _blas_limit["users"]:
+                _blas_limit["limiter"].restore_original_limits()
+                _blas_limit["limiter"] = None
+
+
+def _forget_blas_limit():
+    # A child forked during a fit in another thread has no such fit: its
+    # own fits set the limit afresh.
+    global _blas_lock
+    _blas_lock = threading.Lock()
+    _blas_limit.update(users=0, limiter=None)
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
+    os.register_at_fork(after_in_child=_forget_blas_limit)

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklearn_simple import SimpleRegressor, ThresholdClassifier
 
@@ -94,3 +95,21 @@ def test_fit_leaves_global_random_error_and_warning_state_as_it_was(make):
     assert after["state"]["pos"] == global_rng["state"]["pos"]
     assert np.geterr() == errors
     assert warnings.filters == filters
+
+
+def test_fits_running_at_once_in_threads_leave_blas_threads_as_they_were():
+    # Each fit limits BLAS to one thread; fits overlapping in threads (joblib's
+    # threading backend) must not leave the whole process on one thread.
+    X, y = make_classification(3000, 20, random_state=0)
+
+    def blas_threads():
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    original = threadpool_limits(limits=None)  # what to restore if it fails
+    before = blas_threads()
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda _: ThresholdClassifier().fit(X, y), range(8)))
+        assert blas_threads() == before
+    finally:
+        original.restore_original_limits()
