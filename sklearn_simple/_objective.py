@@ -348,8 +348,9 @@ class Objective:
         self._sparse_rows = SparseRows(X) if sp.issparse(X) else None
         # Dense numpy passes run in threads where each part has blocks enough
         # to be worth a thread (asking how many costs 0.4 ms: not per batch).
-        self._dense_split = isinstance(X, np.ndarray) and X.size >= DENSE_PARTS * (
-            DENSE_PART_BLOCKS * BLOCK_ELEMENTS
+        blocks = -(-X.shape[0] // max(1, BLOCK_ELEMENTS // max(X.shape[1], 1)))
+        self._dense_split = isinstance(X, np.ndarray) and (
+            blocks >= DENSE_PARTS * DENSE_PART_BLOCKS
         )
         self._threads = available_threads() if self._dense_split else 1
 

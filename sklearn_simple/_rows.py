@@ -165,8 +165,8 @@ class SparseRows:
     products run in threads (see ``PART_NONZEROS``); the number of threads
     is scikit-learn's (:func:`~sklearn_simple._compat.available_threads`).
     ``X @ W`` is exact whatever the cut. ``X.T @ G`` is the sum of its
-    parts' products, cut by ``X`` alone, so a fit gives the same numbers on
-    one thread as on many. Other sparse formats are multiplied whole.
+    parts' products, cut by ``X`` alone, so that the number of threads does
+    not change them. Other sparse formats are multiplied whole.
 
     Examples
     --------
