@@ -30,6 +30,7 @@ from ._solver import (
     full_batch_step,
     lookahead,
     minibatch_epoch,
+    plain_step,
     running_average,
     stream_step,
     with_memory,
@@ -419,12 +420,12 @@ class Monitor:
                 loss_curve=self.history,
             )
         lower = None if stopped_at is None else self._after_safe_step(stopped_at)
+        if lower is None:
+            return None
         # The stopping rule let n_iter_no_change epochs gain up to tol each.
         # At tol itself, steps near 2.0 that end as close to the minimum as
         # a rate of 1.0 does would count (their steepest direction decays
         # slowly: a safe step gains 1.2e-4 of the loss on diabetes at 1.9).
-        if lower is None:
-            return None
         allowed = self.settings.n_iter_no_change * self.stopper.tol
         if losses[-1] - lower <= allowed * abs(losses[-1]):
             return None
@@ -441,17 +442,13 @@ class Monitor:
     def _after_safe_step(self, solver: SolverState) -> float | None:
         """The loss after one step of size ``1 / L`` from ``solver.weights``,
         where the steps were longer and that step is known to descend."""
-        rate, objective = float(self.settings.learning_rate), self.objective
+        rate = float(self.settings.learning_rate)
         # Early stopping stops short of the minimum on purpose, and a
         # subgradient step need not descend.
         unchecked = self.validation is not None or not self.smooth
         if rate <= 1.0 or self.stopper.tol is None or unchecked:
             return None
-        penalty, weights = objective.penalty, solver.weights
-        step = solver.step / rate
-        gradient = objective.evaluate(weights).gradient
-        safe = penalty.prox(weights - step * gradient, step)
-        return objective.evaluate(safe).loss + penalty.value(safe)
+        return plain_step(self.objective, solver.weights, solver.step / rate)[1]
 
     def _advice(self):
         return (

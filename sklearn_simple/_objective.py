@@ -57,6 +57,7 @@ from ._rows import (
     in_threads,
     row_blocks,
     sparse_row_chunks,
+    sum_in_order,
     take_rows,
 )
 from ._standardization import Standardization, check_underflow
@@ -348,9 +349,8 @@ class Objective:
         self._sparse_rows = SparseRows(X) if sp.issparse(X) else None
         # Dense numpy passes run in threads where each part has blocks enough
         # to be worth a thread (asking how many costs 0.4 ms: not per batch).
-        blocks = -(-X.shape[0] // max(1, BLOCK_ELEMENTS // max(X.shape[1], 1)))
         self._dense_split = isinstance(X, np.ndarray) and (
-            blocks >= DENSE_PARTS * DENSE_PART_BLOCKS
+            sum(1 for _ in row_blocks(*X.shape)) >= DENSE_PARTS * DENSE_PART_BLOCKS
         )
         self._threads = available_threads() if self._dense_split else 1
 
@@ -441,11 +441,11 @@ class Objective:
         # Losses are summed as Python floats (float64), one read-back per
         # block: blocks are few on a GPU, and a float is cheaper than a 0-d
         # array for the many small blocks of numpy and of mini-batches.
-        loss_x = loss_y = 0.0
-        g_sum = zeros(xp, k, self._acc, self.device)
         if sp.issparse(X):
             # The products take the whole matrix; the loss is taken in
             # cache-sized chunks of rows, whose temporaries stay small.
+            loss_x = loss_y = 0.0
+            g_sum = zeros(xp, k, self._acc, self.device)
             point = None if same else lookahead
             RX, RY = self._sparse_scores(weights, point, extrapolated_from)
             G = np.empty_like(RY)
@@ -820,10 +820,7 @@ def _dense_pass(objective, coef, intercept, k, same, lookahead_loss):
         return loss_x, loss_y, XtG, g_sum
 
     results = in_threads(read, objective._dense_parts(), objective._threads)
-    totals = results[0]
-    for part in results[1:]:
-        totals = tuple(total + value for total, value in zip(totals, part, strict=True))
-    return totals
+    return tuple(sum_in_order(column) for column in zip(*results, strict=True))
 
 
 def _dot(xp, a, b) -> float:

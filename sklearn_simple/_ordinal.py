@@ -42,7 +42,7 @@ from ._array_api import (
     zeros,
 )
 from ._curvature import lipschitz
-from ._objective import UNKNOWN, Evaluation, L2Penalty
+from ._objective import UNKNOWN, Evaluation, Excess, L2Penalty
 
 __all__ = [
     "OrdinalObjective",
@@ -156,7 +156,7 @@ class OrdinalPenalty:
 
     def excess_bound(
         self, point, new, gradient, step: float, intercept_curvature: float
-    ) -> float:
+    ) -> Excess:
         """Unknown: the thresholds are free, with no known curvature to bound by."""
         return UNKNOWN
 

@@ -29,6 +29,7 @@ __all__ = [
     "sparse_row_chunks",
     "sparse_row_sums",
     "sparse_times_dense",
+    "sum_in_order",
     "take_rows",
 ]
 
@@ -216,7 +217,7 @@ class SparseRows:
             lambda rows, _, transposed: dense_2d(transposed @ G[rows]),
             self._sum_parts,
         )
-        return _sum_in_order(product for _, product in products)
+        return sum_in_order(product for _, product in products)
 
     def squares_times(self, w):
         """``(X ** 2).T @ w`` for a vector ``w`` and a CSR ``X``, as a vector.
@@ -245,7 +246,7 @@ class SparseRows:
                 total += squares @ w[rows][chunk]
             return total
 
-        return _sum_in_order(total for _, total in self._map(part_sum, self._sum_parts))
+        return sum_in_order(total for _, total in self._map(part_sum, self._sum_parts))
 
     def _map(self, product, parts):
         """``(rows, product(*part))`` for each part, computed in threads."""
@@ -253,7 +254,7 @@ class SparseRows:
         return [(part[0], result) for part, result in zip(parts, products, strict=True)]
 
 
-def _sum_in_order(arrays):
+def sum_in_order(arrays):
     """The sum of ``arrays`` (new arrays of one shape), added in order into
     the first: the same bits whatever thread computed each."""
     arrays = iter(arrays)

@@ -47,6 +47,7 @@ __all__ = [
     "full_batch_step",
     "lookahead",
     "minibatch_epoch",
+    "plain_step",
     "running_average",
     "safe_curvature",
     "stream_step",
@@ -272,10 +273,17 @@ def stream_step(objective, optimizer, state: SolverState, evaluation, null: floa
     loss = new_evaluation.loss + penalty.value(new.weights)
     if loss <= max(before, null):
         return new, loss
-    step, gradient = state.step, objective.evaluate(state.weights).gradient
-    weights = penalty.prox(state.weights - step * gradient, step)
-    loss = objective.evaluate(weights).loss + penalty.value(weights)
-    return SolverState(weights, state.weights, step), loss
+    weights, loss = plain_step(objective, state.weights, state.step)
+    return SolverState(weights, state.weights, state.step), loss
+
+
+def plain_step(objective, weights, step: float):
+    """``(new weights, objective there)``: one proximal gradient step of size
+    ``step`` from ``weights``, without momentum (two passes over X)."""
+    penalty = objective.penalty
+    gradient = objective.evaluate(weights).gradient
+    new = penalty.prox(weights - step * gradient, step)
+    return new, objective.evaluate(new).loss + penalty.value(new)
 
 
 def running_average(average, weights, count: int):
